@@ -1,0 +1,15 @@
+"""The one place that knows where Airflow keeps its SDK names, so the rest imports from here."""
+
+from __future__ import annotations
+
+try:
+    from airflow.sdk import BaseHook, BaseOperator
+    from airflow.sdk.exceptions import AirflowException, AirflowFailException
+    from airflow.sdk.log import mask_secret
+except ImportError:  # Airflow 3.0 kept some of these outside airflow.sdk
+    from airflow.exceptions import AirflowException, AirflowFailException  # type: ignore[no-redef]
+    from airflow.hooks.base import BaseHook  # type: ignore[no-redef]
+    from airflow.models import BaseOperator  # type: ignore[no-redef]
+    from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef]
+
+__all__ = ["AirflowException", "AirflowFailException", "BaseHook", "BaseOperator", "mask_secret"]

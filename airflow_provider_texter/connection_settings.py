@@ -1,0 +1,127 @@
+"""Turn a ``texter`` Airflow connection into validated settings, with errors that name the connection."""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from airflow_provider_texter.exceptions import TexterConfigError
+
+API_PATH = "/server/api/v2"
+PROJECT_ID_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+KNOWN_EXTRAS = ("timeout", "max_retries", "backoff_factor", "max_retry_wait", "max_requests_per_second")
+
+
+@dataclass(frozen=True)
+class TexterSettings:
+    """Everything the hook needs from a connection; the token stays out of ``repr``."""
+
+    base_url: str
+    token: str = field(repr=False)
+    timeout: float = 30.0
+    max_retries: int = 5
+    backoff_factor: float = 0.5
+    max_retry_wait: float = 120.0
+    max_requests_per_second: float | None = None
+    unknown_extras: tuple[str, ...] = ()
+
+
+def settings_from_connection(
+    conn_id: str, host: str | None, password: str | None, extra: dict
+) -> TexterSettings:
+    """Validate a connection's fields; raise ``TexterConfigError`` saying what to fix."""
+    token = (password or "").strip()
+    if not token:
+        raise TexterConfigError(
+            f"connection {conn_id!r} has no API token: put the Texter API token in its password field"
+        )
+    if not isinstance(extra, dict):
+        raise TexterConfigError(f"connection {conn_id!r}: extra must be a JSON object")
+    return TexterSettings(
+        base_url=base_url_from_host(conn_id, host),
+        token=token,
+        timeout=_number(conn_id, extra, "timeout", 30.0, minimum=0.001),
+        max_retries=int(_number(conn_id, extra, "max_retries", 5, minimum=0, integer=True)),
+        backoff_factor=_number(conn_id, extra, "backoff_factor", 0.5, minimum=0),
+        max_retry_wait=_number(conn_id, extra, "max_retry_wait", 120.0, minimum=0),
+        max_requests_per_second=_optional_number(conn_id, extra, "max_requests_per_second"),
+        unknown_extras=tuple(sorted(key for key in extra if key not in KNOWN_EXTRAS)),
+    )
+
+
+def base_url_from_host(conn_id: str, host: str | None) -> str:
+    """A project id becomes its texterchat.com URL; a URL must be https (or http on loopback only)."""
+    value = (host or "").strip()
+    if not value:
+        raise TexterConfigError(
+            f"connection {conn_id!r} has no host: set it to your Texter project id (e.g. 'acme') "
+            f"or to a base URL such as 'https://acme.texterchat.com{API_PATH}'"
+        )
+    if "://" not in value:
+        if not PROJECT_ID_PATTERN.match(value):
+            raise TexterConfigError(
+                f"connection {conn_id!r}: host {value!r} is neither a project id (letters, digits and '-') "
+                "nor a URL starting with https://"
+            )
+        return f"https://{value.lower()}.texterchat.com{API_PATH}"
+    parts = urlsplit(value)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise TexterConfigError(f"connection {conn_id!r}: host {value!r} is not an http(s) URL")
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise TexterConfigError(
+            f"connection {conn_id!r}: plain http is only allowed for loopback hosts (a local sandbox); "
+            f"use https://{parts.netloc}{parts.path}"
+        )
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise TexterConfigError(
+            f"connection {conn_id!r}: the base URL must not carry credentials, a query or a fragment; "
+            "put the token in the password field"
+        )
+    path = parts.path.rstrip("/") or API_PATH
+    return f"{parts.scheme}://{parts.netloc}{path}"
+
+
+def _is_loopback(hostname: str) -> bool:
+    if hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _number(conn_id: str, extra: dict, key: str, default: float, *, minimum: float, integer: bool = False):
+    value = extra.get(key)
+    if value is None or value == "":
+        return default
+    number = _parse_number(value, integer=integer)
+    if number is None or number < minimum:
+        kind = "an integer" if integer else "a number"
+        raise TexterConfigError(
+            f"connection {conn_id!r}: extra {key!r} must be {kind} >= {minimum}, got {value!r}"
+        )
+    return number
+
+
+def _parse_number(value: Any, *, integer: bool) -> float | int | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if not math.isfinite(number):
+        return None
+    if integer:
+        return int(number) if number.is_integer() else None
+    return number
+
+
+def _optional_number(conn_id: str, extra: dict, key: str) -> float | None:
+    if extra.get(key) in (None, ""):
+        return None
+    return _number(conn_id, extra, key, 0, minimum=0.001)

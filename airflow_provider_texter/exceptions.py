@@ -1,0 +1,69 @@
+"""Typed errors, so callers (and Airflow) can tell what went wrong and whether retrying can help.
+
+Errors that derive from ``TexterPermanentError`` are also ``AirflowFailException``: the task fails
+without Airflow retries, because the same request would fail the same way again.
+"""
+
+from __future__ import annotations
+
+from airflow_provider_texter.compat import AirflowException, AirflowFailException
+
+
+class TexterError(AirflowException):
+    """Base class of every error this provider raises."""
+
+
+class TexterPermanentError(TexterError, AirflowFailException):
+    """Retrying will not help: fix the input, the connection or the token."""
+
+
+class TexterConfigError(TexterPermanentError):
+    """The ``texter`` connection is missing something or holds an invalid value."""
+
+
+class TexterValidationError(TexterPermanentError, ValueError):
+    """A payload does not match its schema; ``problems`` lists every violation, not only the first."""
+
+    def __init__(self, problems: list[str], *, context: str = "payload") -> None:
+        self.problems = list(problems)
+        self.context = context
+        super().__init__(f"invalid {context}: " + "; ".join(self.problems))
+
+
+class TexterTransportError(TexterError):
+    """No HTTP answer (connection refused or reset, timeout) even after the hook's retries."""
+
+
+class TexterAPIError(TexterError):
+    """The API answered with an error status."""
+
+    def __init__(self, status: int, method: str, path: str, message: str) -> None:
+        self.status = status
+        self.method = method
+        self.path = path
+        self.message = message
+        super().__init__(f"Texter API {method} {path} answered {status}: {message}")
+
+
+class TexterClientError(TexterAPIError, TexterPermanentError):
+    """A 4xx other than 429: the request itself is wrong and is never retried."""
+
+
+class TexterBadRequestError(TexterClientError):
+    """400/422: the API refused the body or the query."""
+
+
+class TexterAuthError(TexterClientError):
+    """401/403: the token is wrong, revoked, or lacks the scope the endpoint needs."""
+
+
+class TexterNotFoundError(TexterClientError):
+    """404: the chat (or endpoint) does not exist in this project."""
+
+
+class TexterRateLimitError(TexterAPIError):
+    """429 still answered after every retry: the task may retry later."""
+
+
+class TexterServerError(TexterAPIError):
+    """5xx still answered after every retry: the task may retry later."""

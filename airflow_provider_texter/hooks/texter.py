@@ -1,0 +1,327 @@
+"""TexterHook: one connection, one pooled session, one request path with retries, pacing and typed errors."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from functools import cached_property
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from airflow_provider_texter import CONNECTION_FIELD_LABELS, HIDDEN_CONNECTION_FIELDS, __version__
+from airflow_provider_texter.compat import BaseHook, mask_secret
+from airflow_provider_texter.connection_settings import TexterSettings, settings_from_connection
+from airflow_provider_texter.exceptions import TexterError, TexterValidationError
+from airflow_provider_texter.responses import decode_response, exhausted_error
+from airflow_provider_texter.retry_policy import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from airflow_provider_texter.throttle import RequestThrottle
+from airflow_provider_texter.validation import chat_properties_request, crm_data_request
+
+MANAGE_CHATS = "Manage all chats"
+LIST_CHATS = "List all chats"
+POOL_SIZE = 64
+CHANNEL_NAMES = ("whatsapp", "messenger", "instagram", "website_chat", "email")
+CHAT_STATUSES = ("BOT", "PENDING", "ASSIGNED", "RESOLVED", "BULK")
+# The stored API reference does not show every query parameter name: they live here and nowhere else.
+SEARCH_QUERY_NAMES = {
+    "search": "search",
+    "channel_name": "channel[name]",
+    "account_id": "channel[accountId]",
+    "labels": "labels[]",
+    "statuses": "statuses[]",
+    "limit": "limit",
+    "offset": "offset",
+}
+
+
+class _BearerAuth(requests.auth.AuthBase):
+    """Adds the token to each request; its repr never shows it."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        return request
+
+    def __repr__(self) -> str:
+        return "<BearerAuth ***>"
+
+
+class TexterHook(BaseHook):
+    """Talk to the Texter API v2 through an Airflow connection of type ``texter``.
+
+    Safe to share between threads: one pooled session, one throttle and one retry policy serve
+    every call, so concurrent workers together respect ``max_requests_per_second`` and back off
+    together when the API answers 429.
+
+    :param texter_conn_id: connection whose host is a project id or base URL and whose password is
+        the API token. Extras: ``timeout``, ``max_retries``, ``backoff_factor``, ``max_retry_wait``,
+        ``max_requests_per_second``.
+    """
+
+    conn_name_attr = "texter_conn_id"
+    default_conn_name = "texter_default"
+    conn_type = "texter"
+    hook_name = "Texter"
+
+    def __init__(self, texter_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.texter_conn_id = texter_conn_id
+        self._stats_lock = threading.Lock()
+        self.request_count = 0
+        self.retry_count = 0
+        self.retried_outcomes: Counter[str] = Counter()
+
+    def __repr__(self) -> str:
+        return f"TexterHook(texter_conn_id={self.texter_conn_id!r})"
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Extra fields of the connection form (Airflow < 3.2 reads these; newer ones read conn-fields)."""
+        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+        from wtforms import FloatField, IntegerField
+        from wtforms.validators import NumberRange, Optional
+
+        return {
+            "timeout": FloatField(
+                lazy_gettext("Request timeout (seconds)"), widget=BS3TextFieldWidget(), default=30
+            ),
+            "max_retries": IntegerField(
+                lazy_gettext("Retries on 429 / 5xx / network errors"),
+                validators=[NumberRange(min=0)],
+                widget=BS3TextFieldWidget(),
+                default=5,
+            ),
+            "backoff_factor": FloatField(
+                lazy_gettext("Backoff factor (seconds)"), widget=BS3TextFieldWidget(), default=0.5
+            ),
+            "max_requests_per_second": FloatField(
+                lazy_gettext("Max requests per second (client-side cap)"),
+                validators=[Optional(), NumberRange(min=0.001)],
+                widget=BS3TextFieldWidget(),
+            ),
+        }
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Labels and hidden fields of the connection form."""
+        return {"hidden_fields": HIDDEN_CONNECTION_FIELDS, "relabeling": CONNECTION_FIELD_LABELS}
+
+    @cached_property
+    def settings(self) -> TexterSettings:
+        """The connection, read once and validated; the token is masked in every Airflow log."""
+        conn = self.get_connection(self.texter_conn_id)
+        settings = settings_from_connection(self.texter_conn_id, conn.host, conn.password, conn.extra_dejson)
+        mask_secret(settings.token)
+        if settings.unknown_extras:
+            self.log.warning(
+                "Connection %r: ignoring unknown extra keys %s", self.texter_conn_id, settings.unknown_extras
+            )
+        return settings
+
+    @cached_property
+    def session(self) -> requests.Session:
+        """One pooled session for every thread using this hook; retries are ours, not urllib3's."""
+        session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=0)
+        session.mount("https://", adapter)
+        session.mount("http://", adapter)
+        session.auth = _BearerAuth(self.settings.token)
+        session.headers.update(
+            {"Accept": "application/json", "User-Agent": f"airflow-provider-texter/{__version__}"}
+        )
+        return session
+
+    @cached_property
+    def throttle(self) -> RequestThrottle:
+        return RequestThrottle(self.settings.max_requests_per_second)
+
+    @cached_property
+    def retry_policy(self) -> RetryPolicy:
+        settings = self.settings
+        return RetryPolicy(settings.max_retries, settings.backoff_factor, settings.max_retry_wait)
+
+    def get_conn(self) -> requests.Session:
+        return self.session
+
+    def update_crm_data(
+        self, chat_id: str, data: Mapping[str, Any], merging_mode: str = "merge", *, data_schema: Any = None
+    ) -> dict:
+        """Write ``data`` into the chat's crmData with a lodash-style ``merging_mode``; returns the chat.
+
+        The body is checked against the request schema (and ``data_schema`` when given) before sending.
+        """
+        body = crm_data_request(data, merging_mode, data_schema=data_schema)
+        segment = chat_path_segment(chat_id)
+        return self.run("POST", f"/chats/{segment}/crm-data", json=body, subject=f"chat {chat_id}")
+
+    def update_chat(self, chat_id: str, properties: Mapping[str, Any]) -> dict:
+        """Set chat properties (displayName, externalBot, crmData, crmDeepLink, language); returns the chat.
+
+        Every property sent overrides the stored value: ``crm_data`` REPLACES the chat's crmData.
+        """
+        body = chat_properties_request(properties)
+        segment = chat_path_segment(chat_id)
+        return self.run("PATCH", f"/chats/{segment}", json=body, subject=f"chat {chat_id}")
+
+    def search_chats(
+        self,
+        search: str | None = None,
+        *,
+        channel_name: str | None = None,
+        account_id: str | None = None,
+        labels: Iterable[str] | None = None,
+        statuses: Iterable[str] | None = None,
+        limit: int = 30,
+        offset: int = 0,
+    ) -> dict:
+        """Find chats, newest first: ``{"data": [chat, ...], "total": n}``; search by phone or name."""
+        params = search_query(
+            search,
+            channel_name=channel_name,
+            account_id=account_id,
+            labels=labels,
+            statuses=statuses,
+            limit=limit,
+            offset=offset,
+        )
+        return self.run("GET", "/chats/search", params=params, scope=LIST_CHATS, subject="search")
+
+    def test_connection(self) -> tuple[bool, str]:
+        """The Airflow UI's Test button: one cheap authenticated search."""
+        try:
+            result = self.search_chats(limit=1)
+        except TexterError as error:
+            return False, str(error)
+        return True, f"Connected to {self.settings.base_url}: token accepted, {result.get('total', 0)} chats"
+
+    def run(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Any = None,
+        scope: str = MANAGE_CHATS,
+        subject: str = "resource",
+    ) -> Any:
+        """Send one API request, retrying 429/502/503/504 and network errors; return the decoded body.
+
+        Every call of the hook goes through here, so pacing, retries, logging and errors live once.
+        """
+        url = self.settings.base_url + path
+        retries: list[str] = []
+        waited = 0.0
+        while True:
+            self.throttle.wait()
+            response, failure = self._send_once(method, url, path, json, params)
+            if response is not None and response.status_code not in RETRYABLE_STATUSES:
+                if retries:
+                    self.log.info(
+                        "%s %s succeeded after %d retries (%s) and %.1f s of waiting",
+                        method, path, len(retries), ", ".join(retries), waited,
+                    )  # fmt: skip
+                return decode_response(response, method, path, scope=scope, subject=subject)
+            outcome = failure if response is None else str(response.status_code)
+            retry_after = None if response is None else parse_retry_after(response.headers.get("Retry-After"))
+            delay = self.retry_policy.delay(len(retries) + 1, retry_after)
+            if not self.retry_policy.allows(len(retries) + 1, waited, delay):
+                raise exhausted_error(method, path, response, outcome, retries, subject)
+            self._count_retry(outcome)
+            if response is not None and response.status_code == 429:
+                self.throttle.pause(delay)  # every thread of this hook waits, this one in throttle.wait()
+            else:
+                time.sleep(delay)
+            retries.append(outcome)
+            waited += delay
+
+    def _send_once(
+        self, method: str, url: str, path: str, json: Any, params: Any
+    ) -> tuple[requests.Response | None, str]:
+        """One attempt: the response, or ``None`` and what went wrong on the wire."""
+        started = time.monotonic()
+        with self._stats_lock:
+            self.request_count += 1
+        try:
+            response = self.session.request(
+                method, url, json=json, params=params, timeout=self.settings.timeout
+            )
+        except (requests.ConnectionError, requests.Timeout) as error:
+            self.log.debug(
+                "%s %s -> %s after %.3f s", method, path, type(error).__name__, time.monotonic() - started
+            )
+            return None, type(error).__name__
+        self.log.debug(
+            "%s %s -> %s in %.3f s", method, path, response.status_code, time.monotonic() - started
+        )
+        return response, ""
+
+    def _count_retry(self, outcome: str) -> None:
+        with self._stats_lock:
+            self.retry_count += 1
+            self.retried_outcomes[outcome] += 1
+
+
+def chat_path_segment(chat_id: Any) -> str:
+    """A chat id as exactly one URL path segment; ids that could escape the path are refused."""
+    if not isinstance(chat_id, str) or not chat_id.strip():
+        raise TexterValidationError([f"chat_id: must be a non-empty string, got {chat_id!r}"])
+    if chat_id != chat_id.strip() or any(char.isspace() or char in "/\\?#%" for char in chat_id):
+        raise TexterValidationError(
+            [f"chat_id: {chat_id!r} may not contain whitespace, '/', '\\', '?', '#' or '%'"]
+        )
+    if chat_id in (".", ".."):
+        raise TexterValidationError([f"chat_id: {chat_id!r} is not a chat id"])
+    return quote(chat_id, safe="")
+
+
+def search_query(
+    search: str | None,
+    *,
+    channel_name: str | None,
+    account_id: str | None,
+    labels: Iterable[str] | None,
+    statuses: Iterable[str] | None,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    """Check Search Chats arguments locally (every problem at once) and name them as the API does."""
+    labels = list(labels or [])
+    statuses = [status.upper() for status in statuses or []]
+    problems = []
+    if search is not None and len(search.strip()) < 2:
+        problems.append(f"search: needs at least 2 characters, got {search!r}")
+    if (channel_name is None) != (account_id is None):
+        problems.append("channel_name and account_id: give both or neither")
+    if channel_name is not None and channel_name not in CHANNEL_NAMES:
+        problems.append(f"channel_name: {channel_name!r} is not one of {', '.join(CHANNEL_NAMES)}")
+    if len(labels) > 100:
+        problems.append(f"labels: at most 100, got {len(labels)}")
+    problems += [
+        f"statuses: {status!r} is not one of {', '.join(CHAT_STATUSES)}"
+        for status in statuses
+        if status not in CHAT_STATUSES
+    ]
+    if not isinstance(limit, int) or not 1 <= limit <= 10000:
+        problems.append(f"limit: must be an integer from 1 to 10000, got {limit!r}")
+    if not isinstance(offset, int) or offset < 0:
+        problems.append(f"offset: must be an integer >= 0, got {offset!r}")
+    if problems:
+        raise TexterValidationError(problems, context="search")
+    values = {
+        "search": search.strip() if search else None,
+        "channel_name": channel_name,
+        "account_id": account_id,
+        "labels": labels or None,
+        "statuses": statuses or None,
+        "limit": limit,
+        "offset": offset,
+    }
+    return {SEARCH_QUERY_NAMES[name]: value for name, value in values.items() if value is not None}

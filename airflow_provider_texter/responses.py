@@ -1,0 +1,85 @@
+"""Turn a Texter HTTP answer into a result or a typed error that tells the user what to fix."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+from airflow_provider_texter.exceptions import (
+    TexterAPIError,
+    TexterAuthError,
+    TexterBadRequestError,
+    TexterClientError,
+    TexterNotFoundError,
+    TexterRateLimitError,
+    TexterServerError,
+    TexterTransportError,
+)
+
+MESSAGE_LIMIT = 500
+
+
+def decode_response(response: requests.Response, method: str, path: str, *, scope: str, subject: str) -> Any:
+    """The JSON (or text) body of a final answer; a typed error for 4xx/5xx or ``success: false``."""
+    if response.status_code >= 400:
+        raise error_for_status(response.status_code, method, path, server_message(response), scope, subject)
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text
+    if isinstance(body, dict) and body.get("success") is False:
+        message = body.get("message") or body.get("error") or "the API answered success: false"
+        raise TexterClientError(response.status_code, method, path, str(message))
+    return body
+
+
+def error_for_status(
+    status: int, method: str, path: str, message: str, scope: str, subject: str
+) -> TexterAPIError:
+    """The typed error for a final error status, with the fix in the message."""
+    if status == 401:
+        return TexterAuthError(
+            status, method, path, f"{message} (the API token was rejected: check the connection's password)"
+        )
+    if status == 403:
+        return TexterAuthError(
+            status,
+            method,
+            path,
+            f"{message} (the token lacks the scope {scope!r}: add it in Texter under "
+            "gear icon > Developers > API Tokens)",
+        )
+    if status == 404:
+        return TexterNotFoundError(status, method, path, f"{subject} not found ({message})")
+    if status in (400, 422):
+        return TexterBadRequestError(status, method, path, message)
+    if status == 429:
+        return TexterRateLimitError(status, method, path, message)
+    if status >= 500:
+        return TexterServerError(status, method, path, message)
+    return TexterClientError(status, method, path, message)
+
+
+def exhausted_error(
+    method: str, path: str, response: requests.Response | None, failure: str, retries: list[str], subject: str
+) -> Exception:
+    """The error for a request whose retries (count or wait budget) ran out."""
+    history = f"after {len(retries)} retries" + (f" ({', '.join(retries)})" if retries else "")
+    if response is None:
+        return TexterTransportError(f"Texter API {method} {path}: {failure} {history}")
+    message = f"{server_message(response)}; gave up {history}"
+    return error_for_status(response.status_code, method, path, message, scope="", subject=subject)
+
+
+def server_message(response: requests.Response) -> str:
+    """The API's own explanation: ``message``/``error`` of a JSON body, else the start of the text."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("message", "error", "detail"):
+            if body.get(key):
+                return str(body[key])[:MESSAGE_LIMIT]
+    return (response.text or response.reason or "no message").strip()[:MESSAGE_LIMIT]

@@ -1,0 +1,210 @@
+"""``TexterSandbox``: a local Texter API v2 server that tests, benchmarks and demos run against."""
+
+from __future__ import annotations
+
+import copy
+import hmac
+import json
+import math
+import threading
+import time
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from . import api
+from .faults import Fault, FaultQueue
+from .rate_limit import TokenBucket
+from .recording import RecordedRequest, RequestLog
+from .store import ChatStore
+from .transport import Incoming, Outgoing, SandboxHTTPServer
+
+ADMIN_PATH = "/_sandbox/"
+POLL_SECONDS = 0.01  # how soon the accept loop notices stop(): fixtures stop a sandbox per test
+
+
+class TexterSandbox:
+    """A real HTTP server on loopback that answers as Texter's documented API v2 does.
+
+    Every API request goes through, in this order: it is recorded, a queued fault answers it (or drops
+    the connection) without touching state, ``latency_ms`` is slept, the rate limit may answer 429, the
+    token is checked (401), then the route (404), the token's scopes (403) and the endpoint itself.
+
+    :param token: the API token clients must send as ``Authorization: Bearer <token>``.
+    :param port: 0 picks a free port; read ``port``/``base_url`` after ``start()``.
+    :param latency_ms: time each answer takes; may be changed while running.
+    :param rate_limit: requests per second allowed (None: unlimited); may be changed while running.
+    :param burst: requests allowed at once when the bucket is full; default ``max(1, rate_limit)``.
+    :param chats: chats to start with (copied; missing ``_id`` generated).
+    :param scopes: the token's scopes among "Manage all chats" and "List all chats"; None: all of them.
+    """
+
+    def __init__(
+        self,
+        token: str = "sandbox-token",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency_ms: float = 0,
+        rate_limit: float | None = None,
+        burst: float | None = None,
+        chats: Iterable[dict] | None = None,
+        scopes: Iterable[str] | None = None,
+    ):
+        if rate_limit is not None and rate_limit <= 0:
+            raise ValueError(f"rate_limit must be positive or None, got {rate_limit}")
+        if burst is not None and burst < 1:
+            raise ValueError(f"burst must be at least 1, got {burst}")
+        unknown_scopes = set(scopes or ()) - api.SCOPES
+        if unknown_scopes:
+            raise ValueError(f"unknown scopes {sorted(unknown_scopes)}; known: {sorted(api.SCOPES)}")
+        self.token = token
+        self.host = host
+        self.port = port
+        self.latency_ms = latency_ms
+        self.rate_limit = rate_limit
+        self.burst = burst
+        self.scopes = None if scopes is None else frozenset(scopes)
+        self._store = ChatStore(chats or ())
+        self._log = RequestLog()
+        self._faults = FaultQueue()
+        self._bucket = TokenBucket()
+        self._server: SandboxHTTPServer | None = None
+        self._serving: threading.Thread | None = None
+
+    def start(self) -> TexterSandbox:
+        """Listen and serve in a background thread; a no-op when already running."""
+        if self._server is None:
+            self._server = SandboxHTTPServer((self.host, self.port), self._respond)
+            self.port = self._server.server_address[1]
+            self._serving = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": POLL_SECONDS},
+                name=f"texter-sandbox-{self.port}",
+                daemon=True,
+            )
+            self._serving.start()
+        return self
+
+    def stop(self) -> None:
+        """Close the listening socket and open connections and end their threads; safe to call twice."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+            self._serving.join()
+
+    def __enter__(self) -> TexterSandbox:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @property
+    def base_url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{api.BASE_PATH}"
+
+    def add_chat(self, chat: dict) -> dict:
+        """Store a copy of ``chat`` (e.g. from ``make_chat``) and return it as stored."""
+        return copy.deepcopy(self._store.add(chat))
+
+    def chat(self, chat_id: str) -> dict:
+        """A copy of the stored chat; KeyError for an unknown id."""
+        return copy.deepcopy(self._store.get(chat_id))
+
+    @property
+    def chats(self) -> dict[str, dict]:
+        """A copy of every stored chat, by ``_id``."""
+        return copy.deepcopy(self._store.all())
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """The answered API requests so far, in arrival order (admin requests are not recorded)."""
+        return self._log.snapshot()
+
+    def clear_requests(self) -> None:
+        self._log.clear()
+
+    def fail_next(self, count: int, status: int = 503, retry_after: int | str | None = None) -> None:
+        """Answer the next ``count`` API requests with ``status`` (and ``Retry-After`` if given)."""
+        if not 400 <= status <= 599:
+            raise ValueError(f"status must be an HTTP error status (400-599), got {status}")
+        self._faults.add(count, Fault(status, retry_after))
+
+    def reset_next(self, count: int) -> None:
+        """Drop the connection of the next ``count`` API requests without answering (a TCP reset)."""
+        self._faults.add(count, Fault(None))
+
+    def _respond(self, incoming: Incoming) -> Outgoing | None:
+        path, _, query_string = incoming.target.partition("?")
+        if path.startswith(ADMIN_PATH):
+            return self._admin(incoming.method, path)
+        arrived = time.monotonic()
+        slot = self._log.arrive()
+        relative = api.relative_path(path)
+        route = api.match_route(incoming.method, relative)
+        query = parse_qs(query_string, keep_blank_values=True)
+        body_is_json, body = _decode_body(incoming.body)
+        authorized = hmac.compare_digest(incoming.authorization.encode(), f"Bearer {self.token}".encode())
+        request = api.ApiRequest(route, query, body, body_is_json, authorized)
+        response = self._answer(request)
+        slot.record = RecordedRequest(
+            method=incoming.method,
+            path=path if relative is None else relative,
+            chat_id=route.chat_id if route else None,
+            query=query,
+            body=body,
+            status=None if response is None else response.status,
+            authorization_ok=authorized,
+            timestamp=arrived,
+        )
+        return None if response is None else _encode(response)
+
+    def _answer(self, request: api.ApiRequest) -> api.Response | None:
+        fault = self._faults.take()
+        if fault is not None:
+            return None if fault.status is None else _fault_response(fault)
+        if self.latency_ms:
+            time.sleep(self.latency_ms / 1000)
+        wait = self._bucket.take(self.rate_limit, self.burst)
+        if wait:
+            return api.message(429, "Too many requests", (("Retry-After", str(max(1, math.ceil(wait)))),))
+        return api.respond(request, self._store, self.scopes)
+
+    def _admin(self, method: str, path: str) -> Outgoing:
+        """Read-only views for a sandbox in another process: no token, no rate limit, not recorded."""
+        if method == "GET" and path == ADMIN_PATH + "chats":
+            return _encode(api.Response(200, {"chats": list(self._store.all().values())}))
+        if method == "GET" and path == ADMIN_PATH + "requests":
+            records = self._log.snapshot()
+            return _encode(api.Response(200, {"count": len(records), "by_status": _count_by_status(records)}))
+        return _encode(api.message(404, "Not found"))
+
+
+def _decode_body(raw: bytes) -> tuple[bool, Any]:
+    """``(is_json, value)``: an empty body is JSON ``None``; a body that is not JSON is kept as text."""
+    if not raw.strip():
+        return True, None
+    try:
+        return True, json.loads(raw)
+    except ValueError:
+        return False, raw.decode("utf-8", "replace")
+
+
+def _encode(response: api.Response) -> Outgoing:
+    body = json.dumps(response.payload, separators=(",", ":")).encode()
+    return Outgoing(response.status, body, response.headers)
+
+
+def _fault_response(fault: Fault) -> api.Response:
+    headers = () if fault.retry_after is None else (("Retry-After", str(fault.retry_after)),)
+    return api.message(fault.status, f"Injected failure: HTTP {fault.status}", headers)
+
+
+def _count_by_status(records: list[RecordedRequest]) -> dict[str, int]:
+    """Requests by status code, ``reset`` for dropped connections."""
+    counts: dict[str, int] = {}
+    for record in records:
+        key = "reset" if record.status is None else str(record.status)
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))

@@ -1,0 +1,94 @@
+"""Turn one SQL row into one Texter payload: which columns go where, and what NULL means."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from airflow_provider_texter.exceptions import TexterValidationError
+
+PATH_PART = re.compile(r"^[^.\s][^.]*$")
+
+
+class RowMapper:
+    """Maps the columns of a result set to a nested payload.
+
+    :param columns: the result set's column names, in order.
+    :param key_columns: columns that identify the chat; they never enter the payload.
+    :param column_map: ``{column: "target.path"}``; dotted targets nest (``"customer.first_name"``).
+        Columns not named here keep their own name; a column mapped to ``None`` is left out.
+    :param keep_nulls: send NULLs as JSON null instead of leaving the key out.
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[str],
+        *,
+        key_columns: Sequence[str],
+        column_map: Mapping[str, str | None] | None = None,
+        keep_nulls: bool = False,
+    ) -> None:
+        column_map = dict(column_map or {})
+        self._check_columns(columns, key_columns, column_map)
+        self.keep_nulls = keep_nulls
+        self.key_positions = {name: columns.index(name) for name in key_columns}
+        self.targets: list[tuple[int, tuple[str, ...]]] = []
+        for position, column in enumerate(columns):
+            if column in key_columns:
+                continue
+            target = column_map.get(column, column)
+            if target is not None:
+                self.targets.append((position, tuple(target.split("."))))
+        self._check_targets()
+
+    def key(self, row: Sequence[Any], column: str) -> Any:
+        return row[self.key_positions[column]]
+
+    def payload(self, row: Sequence[Any]) -> dict[str, Any]:
+        """The nested payload of one row, values as the database returned them (converted to JSON later)."""
+        payload: dict[str, Any] = {}
+        for position, path in self.targets:
+            value = row[position]
+            if value is None and not self.keep_nulls:
+                continue
+            node = payload
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            node[path[-1]] = value
+        return payload
+
+    @staticmethod
+    def _check_columns(columns: Sequence[str], key_columns: Sequence[str], column_map: Mapping) -> None:
+        problems = [
+            f"key column {name!r} is not in the query result" for name in key_columns if name not in columns
+        ]
+        problems += [
+            f"column_map: column {name!r} is not in the query result"
+            for name in column_map
+            if name not in columns
+        ]
+        duplicates = sorted({name for name in columns if list(columns).count(name) > 1})
+        if duplicates:
+            problems.append(f"the query returns duplicate column names {duplicates}: alias them")
+        for column, target in column_map.items():
+            if target is not None and (
+                not isinstance(target, str) or not all(map(PATH_PART.match, target.split(".")))
+            ):
+                problems.append(f"column_map: target {target!r} of column {column!r} is not a dotted path")
+        if problems:
+            raise TexterValidationError(
+                problems + [f"query columns: {list(columns)}"], context="column mapping"
+            )
+
+    def _check_targets(self) -> None:
+        """Two columns may not write the same key, nor one a value where another needs an object."""
+        paths = [path for _, path in self.targets]
+        problems = []
+        for index, path in enumerate(paths):
+            for other in paths[index + 1 :]:
+                shorter, longer = sorted((path, other), key=len)
+                if longer[: len(shorter)] == shorter:
+                    problems.append(f"targets {'.'.join(path)!r} and {'.'.join(other)!r} overlap")
+        if problems:
+            raise TexterValidationError(problems, context="column mapping")

@@ -1,0 +1,250 @@
+"""Send many rows to Texter with a fixed pool of threads, recording each row's outcome.
+
+Rows with the same chat key always go to the same worker, so two rows for one chat are
+applied in query order even though different chats are written concurrently.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from airflow_provider_texter.exceptions import TexterPermanentError, TexterValidationError
+from airflow_provider_texter.validation import to_json_value
+
+SAMPLE_SIZE = 20
+QUEUE_DEPTH = 64
+_DONE = object()
+
+
+@dataclass
+class RowTask:
+    """One row on its way: its number in the result, the chat it names, what to write, or why not."""
+
+    row_number: int
+    chat_key: str
+    key_value: Any
+    payload: dict[str, Any]
+    row: Sequence[Any]
+    problem: str | None = None
+
+
+@dataclass
+class SyncSummary:
+    """What a run did; ``as_dict()`` is what the operator returns to XCom."""
+
+    dry_run: bool = False
+    rows_read: int = 0
+    sent: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    unmatched: int = 0
+    skipped: int = 0
+    requests: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+    aborted: str | None = None
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    would_send: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def rows_done(self) -> int:
+        return self.succeeded + self.failed + self.unmatched + self.skipped
+
+    def as_dict(self) -> dict[str, Any]:
+        rate = round(self.rows_done / self.seconds, 1) if self.seconds else 0.0
+        result = {
+            "dry_run": self.dry_run,
+            "rows_read": self.rows_read,
+            "sent": self.sent,
+            "succeeded": self.succeeded,
+            "failed": self.failed,
+            "unmatched": self.unmatched,
+            "skipped": self.skipped,
+            "requests": self.requests,
+            "retries": self.retries,
+            "seconds": round(self.seconds, 3),
+            "rows_per_second": rate,
+            "failed_rows": [item for item in self.rejected if item["status"] == "failed"],
+            "unmatched_rows": [item for item in self.rejected if item["status"] == "unmatched"],
+        }
+        if self.aborted:
+            result["aborted"] = self.aborted
+        if self.dry_run:
+            result["would_send"] = self.would_send
+        return result
+
+
+class RowSync:
+    """Writes every row's payload to each of its chats on ``max_workers`` threads.
+
+    :param write: ``write(chat_id, payload)`` sends one payload (in a dry run: only validates it
+        and returns the body it would send).
+    :param resolve_chat_ids: ``resolve_chat_ids(task)`` gives the chats a row targets (may search).
+    :param columns: the query's column names, to report rejected rows by name.
+    :param skip_empty: rows with an empty payload are counted as skipped instead of written.
+    :param progress_every: seconds between progress lines in the log.
+    :param total_rows: the result size when known, for the ETA.
+    """
+
+    def __init__(
+        self,
+        write: Callable[[str, dict[str, Any]], Any],
+        resolve_chat_ids: Callable[[RowTask], list[str]],
+        *,
+        columns: Sequence[str],
+        max_workers: int = 8,
+        dry_run: bool = False,
+        skip_empty: bool = True,
+        progress_every: float = 30.0,
+        total_rows: int | None = None,
+        log: logging.Logger | None = None,
+    ) -> None:
+        if max_workers < 1:
+            raise TexterValidationError([f"max_workers: must be at least 1, got {max_workers!r}"])
+        self.write = write
+        self.resolve_chat_ids = resolve_chat_ids
+        self.columns = list(columns)
+        self.skip_empty = skip_empty
+        self.progress_every = progress_every
+        self.total_rows = total_rows
+        self.log = log or logging.getLogger(__name__)
+        self.summary = SyncSummary(dry_run=dry_run)
+        self._lock = threading.Lock()
+        self._abort = threading.Event()
+        self._fatal: BaseException | None = None
+        self._queues: list[queue.Queue] = [queue.Queue(maxsize=QUEUE_DEPTH) for _ in range(max_workers)]
+        self._started = time.monotonic()
+        self._last_progress = self._started
+
+    def run(self, tasks: Iterable[RowTask]) -> SyncSummary:
+        """Feed every task to the workers, wait for them, and return the summary.
+
+        A transient API failure that outlived the hook's retries (or any unexpected error) stops
+        the run: no new rows are started, rows in flight finish, and the error is raised after the
+        summary is complete, with the unattempted rows counted as read but not done.
+        """
+        workers = [
+            threading.Thread(target=self._work, args=(work,), name=f"texter-sync-{index}", daemon=True)
+            for index, work in enumerate(self._queues)
+        ]
+        for worker in workers:
+            worker.start()
+        try:
+            for task in tasks:
+                if self._abort.is_set():
+                    break
+                self.summary.rows_read += 1
+                if task.problem:
+                    self.reject(task, task.problem)
+                else:
+                    self._queue_for(str(task.key_value)).put(task)
+                self._log_progress()
+        finally:
+            for work in self._queues:
+                work.put(_DONE)
+            for worker in workers:
+                while worker.is_alive():
+                    worker.join(timeout=min(self.progress_every, 1.0))
+                    self._log_progress()
+            self.summary.seconds = time.monotonic() - self._started
+        if self._fatal is not None:
+            raise self._fatal
+        return self.summary
+
+    def reject(
+        self, task: RowTask, reason: str, *, status: str = "failed", chat_id: str | None = None
+    ) -> None:
+        """Record a row that was not written, with everything needed to find and retry it."""
+        item = {
+            "row_number": task.row_number,
+            "chat_key": task.chat_key,
+            "chat_id": chat_id,
+            "status": status,
+            "reason": reason,
+            "row": reportable_row(self.columns, task.row),
+            "rejected_at": datetime.now(timezone.utc).isoformat(),
+        }
+        with self._lock:
+            if status == "failed":
+                self.summary.failed += 1
+            else:
+                self.summary.unmatched += 1
+            self.summary.rejected.append(item)
+
+    def _queue_for(self, key: str) -> queue.Queue:
+        return self._queues[zlib.crc32(key.encode()) % len(self._queues)]
+
+    def _work(self, work: queue.Queue) -> None:
+        while (task := work.get()) is not _DONE:
+            if not self._abort.is_set():
+                self._handle(task)
+
+    def _handle(self, task: RowTask) -> None:
+        chat_id = None
+        try:
+            chat_ids = self.resolve_chat_ids(task)
+            if not chat_ids:
+                self.reject(task, f"no chat found for {task.chat_key}", status="unmatched")
+                return
+            if self.skip_empty and not task.payload:
+                with self._lock:
+                    self.summary.skipped += 1
+                return
+            for chat_id in chat_ids:
+                written = self.write(chat_id, task.payload)
+                self._count_write(chat_id, written)
+            with self._lock:
+                self.summary.succeeded += 1
+        except TexterPermanentError as error:
+            self.reject(task, str(error), chat_id=chat_id)
+        except BaseException as error:  # transient after retries, or a bug: stop feeding, keep the row
+            self.reject(task, f"run aborted: {error}", chat_id=chat_id)
+            with self._lock:
+                if self._fatal is None:
+                    self._fatal = error
+                    self.summary.aborted = f"{type(error).__name__}: {error}"
+            self._abort.set()
+
+    def _count_write(self, chat_id: str, written: Any) -> None:
+        with self._lock:
+            if self.summary.dry_run:
+                if len(self.summary.would_send) < SAMPLE_SIZE:
+                    self.summary.would_send.append({"chat_id": chat_id, "body": written})
+            else:
+                self.summary.sent += 1
+
+    def _log_progress(self) -> None:
+        now = time.monotonic()
+        if now - self._last_progress < self.progress_every:
+            return
+        self._last_progress = now
+        done, elapsed = self.summary.rows_done, now - self._started
+        rate = done / elapsed if elapsed else 0.0
+        eta = ""
+        if self.total_rows and rate:
+            eta = f", ETA {max(self.total_rows - done, 0) / rate:.0f} s"
+        total = f"/{self.total_rows}" if self.total_rows else ""
+        self.log.info(
+            "Progress: %d%s rows done (%d ok, %d failed, %d unmatched, %d skipped), %.1f rows/s%s",
+            done, total, self.summary.succeeded, self.summary.failed, self.summary.unmatched,
+            self.summary.skipped, rate, eta,
+        )  # fmt: skip
+
+
+def reportable_row(columns: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
+    """A row as JSON-safe ``{column: value}`` for reports; values JSON cannot hold become their repr."""
+    result = {}
+    for column, value in zip(columns, row, strict=False):
+        try:
+            result[column] = to_json_value(value, field=column)
+        except TexterValidationError:
+            result[column] = repr(value)
+    return result

@@ -1,0 +1,29 @@
+"""Shared test fixtures: a hook wired to the local sandbox through an AIRFLOW_CONN_* variable."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import pytest
+
+# Before Airflow configures its logging: the tests read DEBUG lines (one per request) from stdout.
+os.environ["AIRFLOW__LOGGING__LOGGING_LEVEL"] = "DEBUG"
+# Airflow logs at interpreter exit, after pytest closed the captured stream: not worth a traceback.
+logging.raiseExceptions = False
+
+from airflow_provider_texter.hooks.texter import TexterHook  # noqa: E402
+
+
+@pytest.fixture
+def connect(monkeypatch, texter_sandbox):
+    """Point a connection id at the running sandbox (with optional extras) and return a fresh hook."""
+
+    def connect(conn_id: str = "texter_default", *, token: str | None = None, **extra) -> TexterHook:
+        conn = {"conn_type": "texter", "host": texter_sandbox.base_url, "extra": extra}
+        conn["password"] = texter_sandbox.token if token is None else token
+        monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
+        return TexterHook(texter_conn_id=conn_id)
+
+    return connect
