@@ -48,6 +48,7 @@ _REPR.maxother = 80
 
 
 def _packaged_validator(name: str) -> Draft202012Validator:
+    """A shipped schema, itself checked: a broken file fails at import, not on someone's request."""
     text = files("airflow_provider_texter").joinpath("schemas", f"{name}.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     Draft202012Validator.check_schema(schema)

@@ -83,29 +83,28 @@ class TexterHook(BaseHook):
 
     @classmethod
     def get_connection_form_widgets(cls) -> dict[str, Any]:
-        """Extra fields of the connection form (Airflow < 3.2 reads these; newer ones read conn-fields)."""
+        """Extra fields of the connection form for Airflow < 3.2 (newer ones read ``conn-fields``).
+
+        Airflow accepts only String/Integer/Password/Boolean fields here: decimals are strings that
+        the connection settings parse.
+        """
         from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
         from flask_babel import lazy_gettext
-        from wtforms import FloatField, IntegerField
+        from wtforms import IntegerField, StringField
         from wtforms.validators import NumberRange, Optional
 
         return {
-            "timeout": FloatField(
-                lazy_gettext("Request timeout (seconds)"), widget=BS3TextFieldWidget(), default=30
-            ),
+            "timeout": StringField(lazy_gettext("Request timeout (seconds)"), widget=BS3TextFieldWidget()),
             "max_retries": IntegerField(
                 lazy_gettext("Retries on 429 / 5xx / network errors"),
-                validators=[NumberRange(min=0)],
+                validators=[Optional(), NumberRange(min=0)],
                 widget=BS3TextFieldWidget(),
-                default=5,
             ),
-            "backoff_factor": FloatField(
-                lazy_gettext("Backoff factor (seconds)"), widget=BS3TextFieldWidget(), default=0.5
+            "backoff_factor": StringField(
+                lazy_gettext("Backoff factor (seconds)"), widget=BS3TextFieldWidget()
             ),
-            "max_requests_per_second": FloatField(
-                lazy_gettext("Max requests per second (client-side cap)"),
-                validators=[Optional(), NumberRange(min=0.001)],
-                widget=BS3TextFieldWidget(),
+            "max_requests_per_second": StringField(
+                lazy_gettext("Max requests per second (client-side cap)"), widget=BS3TextFieldWidget()
             ),
         }
 

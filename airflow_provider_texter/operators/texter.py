@@ -36,6 +36,7 @@ class BaseTexterChatOperator(BaseOperator):
 
     @cached_property
     def hook(self) -> TexterHook:
+        """Built on first use, so parsing a DAG never looks up the connection."""
         return TexterHook(texter_conn_id=self.texter_conn_id)
 
     def execute(self, context: Context) -> Any:

@@ -152,7 +152,7 @@ class RowSync:
                 work.put(_DONE)
             for worker in workers:
                 while worker.is_alive():
-                    worker.join(timeout=min(self.progress_every, 1.0))
+                    worker.join(timeout=min(max(self.progress_every, 0.05), 1.0))
                     self._log_progress()
             self.summary.seconds = time.monotonic() - self._started
         if self._fatal is not None:

@@ -217,8 +217,8 @@ class SqlToTexterOperator(BaseOperator):
 
     def _finish(self, context: Context, summary: SyncSummary, resolver: PhoneResolver) -> None:
         """Count requests, keep the rejected rows, and log the summary: also when the run aborts."""
-        summary.requests = self.texter_hook.request_count if "texter_hook" in self.__dict__ else 0
-        summary.retries = self.texter_hook.retry_count if "texter_hook" in self.__dict__ else 0
+        summary.requests = self.texter_hook.request_count
+        summary.retries = self.texter_hook.retry_count
         if self.rejected_rows_table and summary.rejected and not self.dry_run:
             written = write_rejected_rows(
                 self.db_hook, self.rejected_rows_table, context["run_id"], summary.rejected

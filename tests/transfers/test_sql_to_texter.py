@@ -289,3 +289,32 @@ def test_postgres_warehouse_streams_into_texter(postgres_warehouse, texter_sandb
     assert texter_sandbox.chat(chat_ids[7])["crmData"] == {
         "plan": "premium", "lead_id": 7, "ltv": 99.9, "last_order": "2026-01-02",
     }  # fmt: skip
+
+
+def test_429_pauses_the_whole_pool_not_one_thread(sqlite_warehouse, texter_sandbox, hook):
+    chat_ids = seed(texter_sandbox, 60)
+    sqlite_warehouse.load(
+        "customers", CUSTOMERS, [(chat_id, "pro", i, None, None) for i, chat_id in enumerate(chat_ids)]
+    )
+    texter_sandbox.latency_ms = 5
+    texter_sandbox.fail_next(1, status=429, retry_after=1)
+    result = run(
+        sqlite_warehouse, sql="SELECT chat_id, plan FROM customers", chat_id_column="chat_id", max_workers=8
+    )
+    (limited,) = [r for r in texter_sandbox.requests if r.status == 429]
+    during_pause = [
+        r for r in texter_sandbox.requests if limited.timestamp + 0.1 < r.timestamp < limited.timestamp + 0.9
+    ]
+    assert during_pause == [] and result["succeeded"] == 60 and result["retries"] == 1
+
+
+def test_progress_lines_show_rate_and_eta_when_counted(sqlite_warehouse, texter_sandbox, hook, capfd):
+    chat_ids = seed(texter_sandbox, 5)
+    sqlite_warehouse.load(
+        "customers", CUSTOMERS, [(chat_id, "pro", i, None, None) for i, chat_id in enumerate(chat_ids)]
+    )
+    sql = "SELECT chat_id, plan FROM customers"
+    run(sqlite_warehouse, sql=sql, chat_id_column="chat_id", count_rows=True, progress_every=0)
+    progress = [line for line in capfd.readouterr().out.splitlines() if "Progress:" in line]
+    assert progress and all("/5 rows done" in line for line in progress)
+    assert any("rows/s, ETA" in line for line in progress)
