@@ -23,7 +23,8 @@ def airflow_cli(tmp_path, *arguments) -> list[dict]:
         capture_output=True, text=True, env=environment, timeout=180, check=False,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-2000:]
-    return json.loads(completed.stdout[completed.stdout.index("[") :])
+    (table,) = [line for line in completed.stdout.splitlines() if line.startswith("[{")]
+    return json.loads(table)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +40,8 @@ def test_providers_list_shows_the_package(home):
 def test_texter_connection_type_is_registered_with_its_hook(home):
     hooks = {row["connection_type"]: row for row in airflow_cli(home, "providers", "hooks")}
     assert hooks["texter"]["class"] == "airflow_provider_texter.hooks.texter.TexterHook"
-    assert hooks["texter"]["package"] == "airflow-provider-texter"
+    assert hooks["texter"]["package_name"] == "airflow-provider-texter"
+    assert hooks["texter"]["conn_id_attribute_name"] == "texter_conn_id"
 
 
 def test_connection_form_labels_match_between_provider_info_and_hook():

@@ -107,8 +107,6 @@ class RowSync:
         total_rows: int | None = None,
         log: logging.Logger | None = None,
     ) -> None:
-        if max_workers < 1:
-            raise TexterValidationError([f"max_workers: must be at least 1, got {max_workers!r}"])
         self.write = write
         self.resolve_chat_ids = resolve_chat_ids
         self.columns = list(columns)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from airflow_provider_texter.compat import BaseHook, BaseOperator
 from airflow_provider_texter.exceptions import TexterPermanentError, TexterValidationError
-from airflow_provider_texter.hooks.texter import TexterHook
+from airflow_provider_texter.hooks.texter import POOL_SIZE, TexterHook
 from airflow_provider_texter.transfers.phone_matching import PhoneResolver, normalise_phone
 from airflow_provider_texter.transfers.rejected_rows import check_table_name, write_rejected_rows
 from airflow_provider_texter.transfers.row_mapping import RowMapper
@@ -170,8 +170,8 @@ class SqlToTexterOperator(BaseOperator):
             problems.append("chat_id_column and phone_column: give exactly one of them")
         if self.max_failed_ratio is not None and not 0 <= self.max_failed_ratio <= 1:
             problems.append(f"max_failed_ratio: must be between 0 and 1, got {self.max_failed_ratio!r}")
-        if self.max_workers < 1:
-            problems.append(f"max_workers: must be at least 1, got {self.max_workers!r}")
+        if not 1 <= self.max_workers <= POOL_SIZE:
+            problems.append(f"max_workers: must be from 1 to {POOL_SIZE}, got {self.max_workers!r}")
         if self.rejected_rows_table is not None:
             try:
                 check_table_name(self.rejected_rows_table)

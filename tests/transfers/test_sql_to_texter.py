@@ -264,11 +264,12 @@ def test_chat_operation_sets_properties_from_columns(sqlite_warehouse, texter_sa
 def test_bad_arguments_are_reported_together_before_the_query(sqlite_warehouse, texter_sandbox, hook):
     with pytest.raises(TexterValidationError) as error:
         run(sqlite_warehouse, sql="SELECT 1", operation="crm", chat_id_column="a", phone_column="b",
-            rejected_rows_table="x; drop table y", max_failed_ratio=2)  # fmt: skip
+            rejected_rows_table="x; drop table y", max_failed_ratio=2, max_workers=0)  # fmt: skip
     assert error.value.problems == [
         "operation: 'crm' is not one of crm_data, chat",
         "chat_id_column and phone_column: give exactly one of them",
         "max_failed_ratio: must be between 0 and 1, got 2",
+        "max_workers: must be from 1 to 64, got 0",
         "rejected_rows_table: 'x; drop table y' is not a plain table or schema.table name",
     ]
     assert texter_sandbox.requests == []
