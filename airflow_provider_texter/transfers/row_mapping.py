@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -19,6 +20,8 @@ class RowMapper:
     :param column_map: ``{column: "target.path"}``; dotted targets nest (``"customer.first_name"``).
         Columns not named here keep their own name; a column mapped to ``None`` is left out.
     :param keep_nulls: send NULLs as JSON null instead of leaving the key out.
+    :param json_columns: columns holding JSON as text (SQLite, MySQL, Snowflake ARRAY/VARIANT): a string
+        value is parsed, so ``'["vip", "b2b"]'`` is sent as an array; other values pass as they are.
     """
 
     def __init__(
@@ -28,10 +31,12 @@ class RowMapper:
         key_columns: Sequence[str],
         column_map: Mapping[str, str | None] | None = None,
         keep_nulls: bool = False,
+        json_columns: Sequence[str] = (),
     ) -> None:
         column_map = dict(column_map or {})
-        self._check_columns(columns, key_columns, column_map)
+        self._check_columns(columns, key_columns, column_map, json_columns)
         self.keep_nulls = keep_nulls
+        self.json_positions = {columns.index(name): name for name in json_columns}
         self.key_positions = {name: columns.index(name) for name in key_columns}
         self.targets: list[tuple[int, tuple[str, ...]]] = []
         for position, column in enumerate(columns):
@@ -50,6 +55,8 @@ class RowMapper:
         payload: dict[str, Any] = {}
         for position, path in self.targets:
             value = row[position]
+            if position in self.json_positions and isinstance(value, str):
+                value = self._parse_json(value, self.json_positions[position])
             if value is None and not self.keep_nulls:
                 continue
             node = payload
@@ -59,9 +66,23 @@ class RowMapper:
         return payload
 
     @staticmethod
-    def _check_columns(columns: Sequence[str], key_columns: Sequence[str], column_map: Mapping) -> None:
+    def _parse_json(text: str, column: str) -> Any:
+        try:
+            return json.loads(text)
+        except ValueError as error:
+            raise TexterValidationError([f"{column}: is not valid JSON ({error}): {text[:80]!r}"]) from None
+
+    @staticmethod
+    def _check_columns(
+        columns: Sequence[str], key_columns: Sequence[str], column_map: Mapping, json_columns: Sequence[str]
+    ) -> None:
         problems = [
             f"key column {name!r} is not in the query result" for name in key_columns if name not in columns
+        ]
+        problems += [
+            f"json_columns: column {name!r} is not in the query result"
+            for name in json_columns
+            if name not in columns
         ]
         problems += [
             f"column_map: column {name!r} is not in the query result"

@@ -47,6 +47,8 @@ class SqlToTexterOperator(BaseOperator):
     :param on_multiple_chats: when a phone has several chats: ``most_recent``, ``all`` or ``error``.
     :param column_map: ``{column: "target.path"}``; dotted targets nest, ``None`` drops a column.
     :param keep_nulls: send NULL columns as JSON null instead of leaving them out.
+    :param json_columns: columns holding JSON as text (SQLite, MySQL, Snowflake): parsed before sending,
+        so ``'["vip"]'`` becomes an array; values the driver already decoded pass unchanged.
     :param data_schema: the user's JSON Schema (dict or .json path) each row's data must meet.
     :param max_workers: concurrent requests.
     :param max_failed_rows: the task fails when more rows than this failed ...
@@ -77,6 +79,7 @@ class SqlToTexterOperator(BaseOperator):
         on_multiple_chats: str = "most_recent",
         column_map: Mapping[str, str | None] | None = None,
         keep_nulls: bool = False,
+        json_columns: Sequence[str] | None = None,
         data_schema: Mapping[str, Any] | str | None = None,
         parameters: Sequence | Mapping | None = None,
         max_workers: int = 8,
@@ -103,6 +106,7 @@ class SqlToTexterOperator(BaseOperator):
         self.on_multiple_chats = on_multiple_chats
         self.column_map = column_map
         self.keep_nulls = keep_nulls
+        self.json_columns = json_columns
         self.data_schema = data_schema
         self.parameters = parameters
         self.max_workers = max_workers
@@ -141,6 +145,7 @@ class SqlToTexterOperator(BaseOperator):
                 key_columns=[self.chat_id_column or self.phone_column],
                 column_map=self.column_map,
                 keep_nulls=self.keep_nulls,
+                json_columns=self.json_columns or (),
             )
             sync = RowSync(
                 self._writer(),

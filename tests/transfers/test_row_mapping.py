@@ -67,3 +67,17 @@ def test_overlapping_targets_are_refused():
 def test_duplicate_column_names_must_be_aliased():
     with pytest.raises(TexterValidationError, match=r"duplicate column names \['plan'\]: alias them"):
         RowMapper(["chat_id", "plan", "plan"], key_columns=["chat_id"])
+
+
+def test_json_columns_turn_json_text_into_values_and_leave_decoded_values_alone():
+    mapper = RowMapper(["chat_id", "tags"], key_columns=["chat_id"], json_columns=["tags"])
+    assert mapper.payload(("c1", '["vip", "b2b"]')) == {"tags": ["vip", "b2b"]}
+    assert mapper.payload(("c1", ["vip"])) == {"tags": ["vip"]}  # PostgreSQL arrays arrive decoded
+    assert mapper.payload(("c1", None)) == {}
+    with pytest.raises(TexterValidationError, match=r"tags: is not valid JSON .*: 'vip, b2b'"):
+        mapper.payload(("c1", "vip, b2b"))
+
+
+def test_json_columns_must_be_in_the_result():
+    with pytest.raises(TexterValidationError, match="json_columns: column 'labels' is not in the query"):
+        RowMapper(["chat_id", "tags"], key_columns=["chat_id"], json_columns=["labels"])

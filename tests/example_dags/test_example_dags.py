@@ -1,0 +1,128 @@
+"""The example DAGs parse cleanly and, run with ``dag.test()``, leave the sandbox as they promise."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+import pytest
+
+from airflow_provider_texter.transfers.phone_matching import normalise_phone
+
+pytest_plugins = ["conftest_airflow"]
+
+EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
+DAG_IDS = ("texter_crm_enrichment", "texter_single_chat_update", "texter_vip_external_bot")
+SEEDED_CHAT = "5eed00000000000000000001"  # the texter_sandbox fixture's chat with crmData {"plan": "gold"}
+
+
+@pytest.fixture(scope="module")
+def dag_bag():
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(EXAMPLE_DAGS)
+
+
+@pytest.fixture
+def run(run_dag, dag_bag):
+    """``run(dag_id, **params)``: one run of an example DAG as parsed from its file; it must succeed."""
+
+    def run(dag_id: str, **params):
+        dag_run = run_dag(dag_bag.dags[dag_id], run_conf=params or None)
+        assert dag_run.state == "success"
+        return dag_run
+
+    return run
+
+
+def test_example_dags_parse_without_errors_or_warnings():
+    from airflow.dag_processing.dagbag import DagBag
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        bag = DagBag(EXAMPLE_DAGS)
+    assert bag.import_errors == {}
+    assert bag.captured_warnings == {}
+    assert [str(warning.message) for warning in caught] == []
+    assert sorted(bag.dags) == list(DAG_IDS)
+
+
+@pytest.mark.parametrize("dag_id", DAG_IDS)
+def test_example_dag_is_documented_tagged_and_retried(dag_bag, dag_id):
+    dag = dag_bag.dags[dag_id]
+    assert dag.tags == {"texter"}
+    assert "**Connection" in dag.doc_md
+    assert dag.catchup is False
+    assert all(task.retries >= 1 for task in dag.tasks)
+
+
+def expected_crm_data(row: tuple, before: dict) -> dict:
+    """The chat's crmData after the enrichment DAG assigned a customer row: its keys replaced whole."""
+    _, _, _, _, plan, tags, lifetime_value, lead_id, last_order_date = row
+    facts = {"lifetime_value": lifetime_value, "lead_id": lead_id, "last_order_date": last_order_date}
+    customer = {key: value for key, value in facts.items() if value is not None}
+    return {**before, "plan": plan, "tags": json.loads(tags), "customer": customer}
+
+
+@pytest.mark.parametrize("customers", ["sqlite_customers", "postgres_customers"])
+def test_crm_enrichment_assigns_every_valid_customer_to_its_chat(
+    request, customers, run, texter_connection, sample_chats
+):
+    rows = request.getfixturevalue(customers)
+    run("texter_crm_enrichment")
+
+    before = {chat["_id"]: chat["crmData"] for chat in sample_chats}
+    chat_by_contact = {chat["channelInfo"]["id"]: chat["_id"] for chat in sample_chats}
+    expected = dict(before)
+    for row in rows:
+        chat_id = row[2] or chat_by_contact.get(normalise_phone(row[3], default_country_code="972"))
+        if chat_id and row[4] != "gold":
+            expected[chat_id] = expected_crm_data(row, before[chat_id])
+    after = {
+        chat_id: chat["crmData"] for chat_id, chat in texter_connection.chats.items() if chat_id in before
+    }
+    assert after == expected
+    assert not any("coupon" in crm_data.get("customer", {}) for crm_data in after.values())  # older sync's
+    assert sum(after[chat_id] != before[chat_id] for chat_id in before) == len(rows) - 3
+
+    from airflow.sdk import BaseHook
+
+    warehouse = BaseHook.get_connection("warehouse").get_hook()
+    rejected = sorted(warehouse.get_records("SELECT status, chat_key FROM texter_rejected_rows"))
+    gold = next(row for row in rows if row[4] == "gold")
+    assert [tuple(record) for record in rejected] == [
+        ("failed", f"chat_id={gold[2]}"),
+        ("unmatched", "phone=+972 53-000-0001"),
+        ("unmatched", "phone=053-000-0002"),
+    ]
+    assert {recorded.status for recorded in texter_connection.requests} == {200}
+
+
+def test_vip_external_bot_hands_the_top_premium_chats_to_the_bot(run, texter_connection, sqlite_customers):
+    dag_run = run("texter_vip_external_bot", min_lifetime_value=10000, max_chats=3)
+
+    premium = [row for row in sqlite_customers if row[2] and row[4] == "premium" and row[6] >= 10000]
+    top = sorted(premium, key=lambda row: row[6], reverse=True)[:3]
+    assert len(premium) > len(top) == 3
+    chats = texter_connection.chats.values()
+    assert {chat["_id"]: chat.get("displayName") for chat in chats if chat["externalBot"]} == {
+        row[2]: row[1] for row in top
+    }
+    assert sum("displayName" in chat for chat in chats) == 3
+    mapped = [ti for ti in dag_run.get_task_instances() if ti.task_id == "switch_on_external_bot"]
+    assert sorted(ti.rendered_map_index for ti in mapped) == sorted(row[1] for row in top)  # UI labels
+
+
+def test_single_chat_update_writes_the_params_into_one_chat(run, texter_connection):
+    data = {"plan": "premium", "customer": {"lead_id": 7}}
+    # "2024" would become a number if the whole DAG rendered natively: only the CRM data task does.
+    run("texter_single_chat_update", chat_id=SEEDED_CHAT, data=data, display_name="2024")
+
+    chat = texter_connection.chat(SEEDED_CHAT)
+    assert chat["crmData"] == {"plan": "premium", "customer": {"lead_id": 7}}
+    assert chat["displayName"] == "2024"
+    assert [(recorded.method, recorded.body) for recorded in texter_connection.requests] == [
+        ("POST", {"data": data, "mergingMode": "merge"}),
+        ("PATCH", {"displayName": "2024"}),
+    ]
