@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import uuid
 
 import pytest
 
@@ -27,3 +28,32 @@ def connect(monkeypatch, texter_sandbox):
         return TexterHook(texter_conn_id=conn_id)
 
     return connect
+
+
+@pytest.fixture
+def postgres_connection() -> dict:
+    """An Airflow connection (as a dict) to a fresh schema in the local PostgreSQL, dropped afterwards.
+
+    Skipped, with the reason, when no server answers on 127.0.0.1:5432 (database ``test``).
+    """
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        admin = psycopg.connect(
+            host="127.0.0.1", port=5432, user="postgres", dbname="test", connect_timeout=3, autocommit=True
+        )
+    except psycopg.OperationalError as error:
+        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 (database test) is not reachable: {error}")
+    schema = f"texter_test_{uuid.uuid4().hex[:8]}"
+    admin.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield {
+            "conn_type": "postgres",
+            "host": "127.0.0.1",
+            "port": 5432,
+            "login": "postgres",
+            "schema": "test",
+            "extra": {"options": f"-c search_path={schema}"},
+        }
+    finally:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+        admin.close()

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import importlib
 import json
-import uuid
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
-POSTGRES = {"conn_type": "postgres", "host": "127.0.0.1", "port": 5432, "login": "postgres", "schema": "test"}
 
 
 @pytest.fixture
@@ -44,27 +42,13 @@ def sqlite_customers(tmp_path, monkeypatch, sample_warehouse, sample_chats) -> l
 
 
 @pytest.fixture
-def postgres_customers(monkeypatch, sample_warehouse, sample_chats) -> list[tuple]:
+def postgres_customers(monkeypatch, postgres_connection, sample_warehouse, sample_chats) -> list[tuple]:
     """The sample customers in a fresh PostgreSQL schema behind ``warehouse``; returns the rows."""
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(
-            host="127.0.0.1", port=5432, user="postgres", dbname="test", connect_timeout=3, autocommit=True
-        )
-    except psycopg.OperationalError as error:
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 (database test) is not reachable: {error}")
-    schema = f"texter_example_{uuid.uuid4().hex[:8]}"
-    admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        conn = dict(POSTGRES, extra={"options": f"-c search_path={schema}"})
-        monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", json.dumps(conn))
-        from airflow.sdk import BaseHook
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE", json.dumps(postgres_connection))
+    from airflow.sdk import BaseHook
 
-        hook = BaseHook.get_connection("warehouse").get_hook()
-        rows = sample_warehouse.sample_customers(sample_chats)
-        hook.run(sample_warehouse.CREATE_CUSTOMERS)
-        hook.insert_rows("customers", rows, target_fields=list(sample_warehouse.COLUMNS))
-        yield rows
-    finally:
-        admin.execute(f"DROP SCHEMA {schema} CASCADE")
-        admin.close()
+    hook = BaseHook.get_connection("warehouse").get_hook()
+    rows = sample_warehouse.sample_customers(sample_chats)
+    hook.run(sample_warehouse.CREATE_CUSTOMERS)
+    hook.insert_rows("customers", rows, target_fields=list(sample_warehouse.COLUMNS))
+    return rows

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
 
 import pytest
-
-POSTGRES = {"conn_type": "postgres", "host": "127.0.0.1", "port": 5432, "login": "postgres", "schema": "test"}
 
 
 class Warehouse:
@@ -39,22 +36,9 @@ def sqlite_warehouse(tmp_path, monkeypatch) -> Warehouse:
 
 
 @pytest.fixture
-def postgres_warehouse(monkeypatch) -> Warehouse:
-    """A fresh schema in the local PostgreSQL, set as the connection's search path; skipped if no server."""
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(
-            host="127.0.0.1", port=5432, user="postgres", dbname="test", connect_timeout=3
-        )
-    except psycopg.OperationalError as error:
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 (database test) is not reachable: {error}")
-    schema = f"texter_test_{uuid.uuid4().hex[:8]}"
-    admin.autocommit = True
-    admin.execute(f"CREATE SCHEMA {schema}")
-    conn = dict(POSTGRES, extra={"options": f"-c search_path={schema}"})
-    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_PG", json.dumps(conn))
+def postgres_warehouse(monkeypatch, postgres_connection) -> Warehouse:
+    """A fresh schema in the local PostgreSQL behind ``warehouse_pg``; skipped when no server answers."""
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_PG", json.dumps(postgres_connection))
     from airflow.sdk import BaseHook
 
-    yield Warehouse("warehouse_pg", BaseHook.get_connection("warehouse_pg").get_hook())
-    admin.execute(f"DROP SCHEMA {schema} CASCADE")
-    admin.close()
+    return Warehouse("warehouse_pg", BaseHook.get_connection("warehouse_pg").get_hook())

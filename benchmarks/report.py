@@ -1,0 +1,64 @@
+"""The Markdown table (pasted as is into the README) and the issue's targets, checked on the numbers."""
+
+from __future__ import annotations
+
+from benchmarks.plan import UNLIMITED
+from benchmarks.runner import Measurement
+
+HEADER = (
+    "case", "N", "server latency / limit", "rows/s", "% of server limit", "429s", "failed rows",
+    "peak RSS MB", "seconds",
+)  # fmt: skip
+SHARE_TARGET = 0.9
+RATE_TARGET = 1_000.0
+RSS_GROWTH_TARGET_MB = 50.0
+
+
+def markdown_table(measurements: list[Measurement]) -> str:
+    lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
+    for item in measurements:
+        share = "-" if item.share_of_limit is None else f"{item.share_of_limit:.0%}"
+        cells = (
+            item.case.label,
+            f"{item.case.rows:,}",
+            item.case.scenario.label,
+            f"{item.rows_per_second:,.0f}",
+            share,
+            str(item.status_counts.get("429", 0)),
+            str(item.failed_rows),
+            f"{item.peak_rss_mb:.0f}",
+            f"{item.seconds:.1f}",
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def target_checks(measurements: list[Measurement]) -> list[str]:
+    """One line per target the measured SqlToTexterOperator cases can answer."""
+    transfers = [item for item in measurements if item.case.kind == "sql_to_texter"]
+    capped = [item for item in transfers if item.case.scenario.rate_limit and item.case.client_cap]
+    unlimited = [item for item in transfers if item.case.scenario == UNLIMITED]
+    lines = []
+    if capped:
+        met = all(item.share_of_limit >= SHARE_TARGET and item.failed_rows == 0 for item in capped)
+        worst = min(item.share_of_limit for item in capped)
+        lines.append(f"- >= 90 % of the server limit, no failed row (client cap set): {_verdict(met)}, "
+                     f"lowest {worst:.0%}")  # fmt: skip
+    if unlimited:
+        slowest = min(item.rows_per_second for item in unlimited)
+        lines.append(f"- >= 1,000 rows/s without limit or latency: {_verdict(slowest >= RATE_TARGET)}, "
+                     f"slowest {slowest:,.0f} rows/s")  # fmt: skip
+    by_rows = {item.case.rows: item for item in unlimited if item.case.max_workers == 8}
+    if len(by_rows) > 1:
+        small, large = by_rows[min(by_rows)], by_rows[max(by_rows)]
+        growth = large.peak_rss_mb - small.peak_rss_mb
+        lines.append(
+            f"- peak RSS at {large.case.rows:,} rows within 50 MB of {small.case.rows:,} rows: "
+            f"{_verdict(growth <= RSS_GROWTH_TARGET_MB)}, {large.peak_rss_mb:.0f} - {small.peak_rss_mb:.0f} "
+            f"= {growth:+.0f} MB"
+        )
+    return lines
+
+
+def _verdict(met: bool) -> str:
+    return "met" if met else "NOT met"
