@@ -10,7 +10,6 @@ import logging
 import queue
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -178,7 +177,7 @@ class RowSync:
             self.summary.rejected.append(item)
 
     def _queue_for(self, key: str) -> queue.Queue:
-        return self._queues[zlib.crc32(key.encode()) % len(self._queues)]
+        return self._queues[hash(key) % len(self._queues)]  # stable within the run, which is all it needs
 
     def _work(self, work: queue.Queue) -> None:
         while (task := work.get()) is not _DONE:
