@@ -230,8 +230,8 @@ class TexterHook(BaseHook):
             if response is not None and response.status_code not in RETRYABLE_STATUSES:
                 if retries:
                     self.log.info(
-                        "%s %s succeeded after %d retries (%s) and %.1f s of waiting",
-                        method, path, len(retries), ", ".join(retries), waited,
+                        "%s %s answered %d after %d retries (%s) and %.1f s of waiting",
+                        method, path, response.status_code, len(retries), ", ".join(retries), waited,
                     )  # fmt: skip
                 return decode_response(response, method, path, scope=scope, subject=subject)
             outcome = failure if response is None else str(response.status_code)

@@ -113,7 +113,7 @@ def test_503_then_success_is_retried_and_summarised(hook, texter_sandbox, chat, 
     hook.update_chat(chat["_id"], {"display_name": "Dana"})
     assert [request.status for request in texter_sandbox.requests] == [503, 503, 200]
     assert (
-        f"[info     ] PATCH /chats/{chat['_id']} succeeded after 2 retries (503, 503)"
+        f"[info     ] PATCH /chats/{chat['_id']} answered 200 after 2 retries (503, 503)"
         in capfd.readouterr().out
     )
 
