@@ -86,7 +86,7 @@ def run_case(case: Case, home: Path, warehouses: Path) -> Measurement:
                 preexec_fn=pinned_to(client_core),
                 check=True,
             )
-        status_counts = sandbox.requests_by_status()
+        status_counts = sandbox.admin("requests")["by_status"]
     result = json.loads(result_path.read_text())
     written = result["written"]
     if written is None:  # the run aborted before reporting: count the writes the server accepted

@@ -9,14 +9,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import selectors
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -24,10 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / ".demo"
 EXAMPLE_DAGS = ROOT / "example_dags"
 TOKEN = "demo-sandbox-token"
-SANDBOX_START_SECONDS = 20
 sys.path.insert(0, str(EXAMPLE_DAGS))  # sample_warehouse sits next to the DAGs it feeds
 
 from sample_warehouse import create_sqlite_warehouse, customer_chats, sample_chats  # noqa: E402
+
+from airflow_provider_texter.sandbox import SandboxProcess, sandbox_process  # noqa: E402
 
 # "2026-...Z [info     ] <message> [logger.name] key=value ...": the message is what the demo shows.
 LOG_LINE = re.compile(r"^\S+ \[\w+\s*\] (?P<message>.*?)(?: \[[\w.]+\](?: \w+=.*)?)?$")
@@ -44,13 +43,11 @@ def main() -> int:
     chats = sample_chats()
     (DEMO / "chats.json").write_text(json.dumps(chats), encoding="utf-8")
     customers = create_sqlite_warehouse(DEMO / "warehouse.db", chats)
-    sandbox = start_sandbox(DEMO / "chats.json")
-    try:
-        base_url = wait_for_url(sandbox)
-        print(f"Texter sandbox: {base_url}, {len(chats)} chats (nothing leaves this machine)")
+    with sandbox_process("--seed-file", str(DEMO / "chats.json"), token=TOKEN) as sandbox:
+        print(f"Texter sandbox: {sandbox.base_url}, {len(chats)} chats (nothing leaves this machine)")
         print(f"Warehouse:      .demo/warehouse.db (SQLite), {len(customers)} customers")
-        before = sandbox_chats(base_url)
-        environment = airflow_environment(base_url)
+        before = sandbox_chats(sandbox)
+        environment = airflow_environment(sandbox.base_url)
         airflow(environment, "db", "migrate", log="db_migrate")
         customer_chat_ids = {chat["_id"] for chat in customer_chats(chats)}
         single_chat = next(chat for chat in chats if chat["_id"] not in customer_chat_ids)
@@ -65,11 +62,9 @@ def main() -> int:
             ("texter_single_chat_update", conf),
         ]:
             run_dag(environment, dag_id, dag_conf)
-        after = sandbox_chats(base_url)
+        after = sandbox_chats(sandbox)
         show_changes(before, after, customers, chats, single_chat["_id"])
-        requests = admin_view(base_url, "requests")
-    finally:
-        stop(sandbox)
+        requests = sandbox.admin("requests")
     statuses = ", ".join(f"{count} x {status}" for status, count in requests["by_status"].items())
     print(f"API requests:   {requests['count']} ({statuses})")
     show_rejected_rows(DEMO / "warehouse.db")
@@ -77,41 +72,8 @@ def main() -> int:
     return 0
 
 
-def start_sandbox(seed_file: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "airflow_provider_texter.sandbox", "--port", "0", "--token", TOKEN]
-    return subprocess.Popen([*command, "--seed-file", str(seed_file)], stdout=subprocess.PIPE, text=True)
-
-
-def wait_for_url(sandbox: subprocess.Popen) -> str:
-    """The base URL the sandbox prints once it accepts requests."""
-    with selectors.DefaultSelector() as selector:
-        selector.register(sandbox.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout=SANDBOX_START_SECONDS):
-            raise SystemExit(f"The sandbox printed no URL within {SANDBOX_START_SECONDS} s")
-    line = sandbox.stdout.readline().strip()
-    if not line.startswith("http"):
-        raise SystemExit(f"The sandbox did not start (exit code {sandbox.wait()})")
-    return line
-
-
-def stop(sandbox: subprocess.Popen) -> None:
-    sandbox.terminate()
-    try:
-        sandbox.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        sandbox.kill()
-        sandbox.wait()
-
-
-def admin_view(base_url: str, view: str) -> dict:
-    """A sandbox admin view (``/_sandbox/chats``, ``/_sandbox/requests``): no token, not recorded."""
-    origin = base_url.split("/server/")[0]
-    with urllib.request.urlopen(f"{origin}/_sandbox/{view}", timeout=10) as response:
-        return json.load(response)
-
-
-def sandbox_chats(base_url: str) -> dict[str, dict]:
-    return {chat["_id"]: chat for chat in admin_view(base_url, "chats")["chats"]}
+def sandbox_chats(sandbox: SandboxProcess) -> dict[str, dict]:
+    return {chat["_id"]: chat for chat in sandbox.admin("chats")["chats"]}
 
 
 def airflow_environment(base_url: str) -> dict[str, str]:

@@ -11,13 +11,23 @@ In a test::
         assert [request.status for request in sandbox.requests] == [200]
 
 With pytest, the ``texter_sandbox`` and ``texter_connection`` fixtures do the starting and stopping.
-From a shell: ``python -m airflow_provider_texter.sandbox --port 8765 --token T --generate 1000``.
+From a shell: ``python -m airflow_provider_texter.sandbox --port 8765 --token T --generate 1000``;
+from a script that wants it as a child process: ``with sandbox_process("--generate", "1000") as server:``.
 The provider never imports this package.
 """
 
 from .chats import generate_chats, make_chat
 from .merging import apply_merging_mode
+from .process import SandboxProcess, sandbox_process
 from .recording import RecordedRequest
 from .server import TexterSandbox
 
-__all__ = ["RecordedRequest", "TexterSandbox", "apply_merging_mode", "generate_chats", "make_chat"]
+__all__ = [
+    "RecordedRequest",
+    "SandboxProcess",
+    "TexterSandbox",
+    "apply_merging_mode",
+    "generate_chats",
+    "make_chat",
+    "sandbox_process",
+]

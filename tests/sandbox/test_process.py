@@ -1,0 +1,36 @@
+"""``sandbox_process`` runs the CLI as a child, gives its URL and admin views, and always stops it."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from airflow_provider_texter.sandbox import sandbox_process
+
+
+def test_child_sandbox_serves_and_reports_then_stops():
+    with sandbox_process("--generate", "2", token="child-token") as sandbox:
+        headers = {"Authorization": "Bearer child-token"}
+        found = requests.get(f"{sandbox.base_url}/chats/search", headers=headers, timeout=5).json()
+        assert found["total"] == 2
+        assert len(sandbox.admin("chats")["chats"]) == 2
+        assert sandbox.admin("requests") == {"count": 1, "by_status": {"200": 1}}
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{sandbox.base_url}/chats/search", headers=headers, timeout=5)
+
+
+def test_child_sandbox_is_stopped_when_the_block_fails():
+    with pytest.raises(KeyError), sandbox_process() as sandbox:
+        raise KeyError("the caller's own error")
+    with pytest.raises(requests.ConnectionError):
+        requests.get(sandbox.base_url, timeout=5)
+
+
+def test_a_sandbox_that_cannot_start_is_reported(tmp_path):
+    bad_seed = tmp_path / "chats.json"
+    bad_seed.write_text("not json")
+    with (
+        pytest.raises(RuntimeError, match=r"did not start within .* \(exit code 2\)"),
+        sandbox_process("--seed-file", str(bad_seed)),
+    ):
+        pass
