@@ -30,6 +30,14 @@ class TexterValidationError(TexterPermanentError, ValueError):
         super().__init__(f"invalid {context}: " + "; ".join(self.problems))
 
 
+class AmbiguousPhoneError(TexterValidationError):
+    """One phone matches several chats and the caller said to refuse that (``on_multiple_chats="error"``)."""
+
+
+class TexterNoChatError(TexterPermanentError):
+    """No chat has the contact phone a single-chat operator was given."""
+
+
 class TexterTransportError(TexterError):
     """No HTTP answer (connection refused or reset, timeout) even after the hook's retries."""
 

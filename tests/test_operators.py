@@ -286,3 +286,30 @@ def test_server_error_left_after_hook_retries_uses_airflow_retries(texter_sandbo
     assert outcomes(dag_run) == {"update": ("success", 2)}
     assert [request.status for request in texter_sandbox.requests] == [503, 200]
     assert texter_sandbox.chat(YAEL)["crmData"] == {"plan": "pro"}
+
+
+def test_operators_find_the_chat_by_phone(texter_connection, run_dag):
+    moscow = texter_connection.add_chat(make_chat("74951234567", crm_data={"plan": "free"}))["_id"]
+    stranger = texter_connection.add_chat(make_chat("84951234567", crm_data={"plan": "free"}))["_id"]
+    with texter_dag("texter_by_phone", params={"phone": "8 (495) 123-45-67"}) as dag:
+        TexterUpdateCrmDataOperator(task_id="crm", phone="{{ params.phone }}", default_country_code="7",
+                                    data={"plan": "pro"})  # fmt: skip
+        TexterUpdateChatOperator(task_id="rename", phone="+7 495 123 45 67", display_name="Ivan")
+        TexterUpdateChatOperator(task_id="nobody", phone="+7 495 765 43 21", display_name="Nobody")
+
+    dag_run = run_dag(dag)
+
+    assert outcomes(dag_run) == {"crm": ("success", 1), "rename": ("success", 1), "nobody": ("failed", 1)}
+    assert texter_connection.chat(moscow)["crmData"] == {"plan": "pro"}
+    assert texter_connection.chat(moscow)["displayName"] == "Ivan"
+    assert texter_connection.chat(stranger)["crmData"] == {"plan": "free"}
+    assert xcom_result(dag_run, "crm")["_id"] == moscow
+
+
+def test_chat_id_or_phone_exactly_one():
+    with pytest.raises(ValueError, match="chat_id and phone: give exactly one of them"):
+        TexterUpdateChatOperator(task_id="both", chat_id=YAEL, phone="+972521234567", display_name="x")
+    with pytest.raises(ValueError, match="chat_id and phone: give exactly one of them"):
+        TexterUpdateChatOperator(task_id="neither", display_name="x")
+    with pytest.raises(ValueError, match="on_multiple_chats"):
+        TexterUpdateChatOperator(task_id="policy", phone="+972521234567", on_multiple_chats="newest")

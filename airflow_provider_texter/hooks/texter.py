@@ -15,14 +15,17 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from airflow_provider_texter import CONNECTION_FIELD_LABELS, HIDDEN_CONNECTION_FIELDS, __version__
+from airflow_provider_texter.chat_lookup import ChatsByPhone, check_multiple_chat_policy, choose_chats
 from airflow_provider_texter.compat import BaseHook, mask_secret
 from airflow_provider_texter.connection_settings import TexterSettings, settings_from_connection
 from airflow_provider_texter.exceptions import TexterError, TexterValidationError
+from airflow_provider_texter.phones import ParsedPhone, default_region_of, parse_phone
 from airflow_provider_texter.responses import decode_response, exhausted_error
 from airflow_provider_texter.retry_policy import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from airflow_provider_texter.throttle import RequestThrottle
 from airflow_provider_texter.validation import chat_properties_request, crm_data_request
 
+SUSPICIOUS_PHONES_LOGGED = 20
 MANAGE_CHATS = "Manage all chats"
 LIST_CHATS = "List all chats"
 POOL_SIZE = 64
@@ -78,6 +81,7 @@ class TexterHook(BaseHook):
         self.request_count = 0
         self.retry_count = 0
         self.retried_outcomes: Counter[str] = Counter()
+        self.suspicious_phones: set[str] = set()
 
     def __repr__(self) -> str:
         return f"TexterHook(texter_conn_id={self.texter_conn_id!r})"
@@ -198,6 +202,51 @@ class TexterHook(BaseHook):
             offset=offset,
         )
         return self.run("GET", "/chats/search", params=params, scope=LIST_CHATS, subject="search")
+
+    @cached_property
+    def chats_by_phone(self) -> ChatsByPhone:
+        return ChatsByPhone(self.search_chats)
+
+    def find_chat_ids(
+        self,
+        phone: Any,
+        *,
+        default_region: str | None = None,
+        default_country_code: str | None = None,
+        channel_name: str | None = None,
+        account_id: str | None = None,
+        on_multiple_chats: str = "most_recent",
+    ) -> list[str]:
+        """The chats whose contact is exactly ``phone``, newest first; empty when there is none.
+
+        ``phone`` in any written form: ``+7 495 123-45-67``, or local (``8 (495) 123-45-67``) with
+        ``default_region="RU"`` or ``default_country_code="7"``. Each number is searched once per
+        hook. ``on_multiple_chats``: ``most_recent`` (one chat), ``all``, or ``error``.
+        """
+        check_multiple_chat_policy(on_multiple_chats)
+        parsed = self.parse_phone(
+            phone, default_region=default_region_of(default_region, default_country_code)
+        )
+        chat_ids = self.chats_by_phone.chat_ids(parsed.digits, channel_name, account_id)
+        return choose_chats(parsed.digits, chat_ids, on_multiple_chats)
+
+    def parse_phone(
+        self, phone: Any, *, default_region: str | None = None, field: str = "phone"
+    ) -> ParsedPhone:
+        """``phones.parse_phone``, warning once per hook about each possible but unassigned number."""
+        parsed = parse_phone(phone, default_region=default_region, field=field)
+        if not parsed.valid and parsed.digits not in self.suspicious_phones:
+            with self._stats_lock:
+                first_time = parsed.digits not in self.suspicious_phones
+                self.suspicious_phones.add(parsed.digits)
+                count = len(self.suspicious_phones)
+            if first_time and count <= SUSPICIOUS_PHONES_LOGGED:
+                self.log.warning(
+                    "Phone %r (%s) is possible but not an assigned number: still looked up%s",
+                    phone, parsed.e164,
+                    "; further ones are not logged" if count == SUSPICIOUS_PHONES_LOGGED else "",
+                )  # fmt: skip
+        return parsed
 
     def test_connection(self) -> tuple[bool, str]:
         """The Airflow UI's Test button: one cheap authenticated search."""

@@ -10,8 +10,11 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_texter.chat_lookup import check_multiple_chat_policy
 from airflow_provider_texter.compat import BaseOperator
+from airflow_provider_texter.exceptions import TexterNoChatError, TexterValidationError
 from airflow_provider_texter.hooks.texter import TexterHook
+from airflow_provider_texter.phones import default_region_of
 from airflow_provider_texter.validation import CHAT_PROPERTIES, DataSchema
 
 if TYPE_CHECKING:
@@ -22,16 +25,44 @@ class BaseTexterChatOperator(BaseOperator):
     """What every single-chat operator shares: the chat, the connection, the hook and the result.
 
     :param chat_id: the chat's id (24 hex characters), e.g. from Search Chats. (templated)
+    :param phone: instead of ``chat_id``: the contact's phone in any written form; the chat is found
+        with Search Chats and must match the number exactly. (templated)
+    :param default_region: region of a local ``phone`` (``"IL"``) ...
+    :param default_country_code: ... or its calling code (``"972"``).
+    :param on_multiple_chats: when the phone has several chats: ``most_recent``, ``all`` or ``error``.
+    :param channel_name: with ``account_id``, only chats of that channel account match the phone.
     :param texter_conn_id: the ``texter`` connection to use.
     """
 
-    template_fields: Sequence[str] = ("chat_id",)
+    template_fields: Sequence[str] = ("chat_id", "phone")
     # Templated values are payloads: one ending in ".json" must never be read as a template file.
     template_ext: Sequence[str] = ()
 
-    def __init__(self, *, chat_id: str, texter_conn_id: str = TexterHook.default_conn_name, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        chat_id: str | None = None,
+        phone: str | None = None,
+        default_region: str | None = None,
+        default_country_code: str | None = None,
+        on_multiple_chats: str = "most_recent",
+        channel_name: str | None = None,
+        account_id: str | None = None,
+        texter_conn_id: str = TexterHook.default_conn_name,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
+        if (chat_id is None) == (phone is None):
+            raise TexterValidationError(["chat_id and phone: give exactly one of them"], context="arguments")
+        check_multiple_chat_policy(on_multiple_chats)
+        default_region_of(default_region, default_country_code)
         self.chat_id = chat_id
+        self.phone = phone
+        self.default_region = default_region
+        self.default_country_code = default_country_code
+        self.on_multiple_chats = on_multiple_chats
+        self.channel_name = channel_name
+        self.account_id = account_id
         self.texter_conn_id = texter_conn_id
 
     @cached_property
@@ -40,15 +71,36 @@ class BaseTexterChatOperator(BaseOperator):
         return TexterHook(texter_conn_id=self.texter_conn_id)
 
     def execute(self, context: Context) -> Any:
-        """Send the update; the updated chat (without the API's ``success`` flag) goes to XCom."""
-        chat = self.send()
-        self.log.info("Updated Texter chat %s", self.chat_id)
-        if isinstance(chat, Mapping):
-            return {key: value for key, value in chat.items() if key != "success"}
-        return chat
+        """Send the update to the chat (or each chat of the phone); what was updated goes to XCom."""
+        results = []
+        for chat_id in self.chat_ids():
+            chat = self.send(chat_id)
+            self.log.info("Updated Texter chat %s", chat_id)
+            results.append(
+                {key: value for key, value in chat.items() if key != "success"}
+                if isinstance(chat, Mapping)
+                else chat
+            )
+        return results[0] if len(results) == 1 else results
 
-    def send(self) -> Any:
-        """The one hook call of this operator."""
+    def chat_ids(self) -> list[str]:
+        """``[chat_id]``, or the chats of ``phone``; a phone without a chat fails the task."""
+        if self.phone is None:
+            return [self.chat_id]
+        chat_ids = self.hook.find_chat_ids(
+            self.phone,
+            default_region=self.default_region,
+            default_country_code=self.default_country_code,
+            channel_name=self.channel_name,
+            account_id=self.account_id,
+            on_multiple_chats=self.on_multiple_chats,
+        )
+        if not chat_ids:
+            raise TexterNoChatError(f"no Texter chat has the contact phone {self.phone!r}")
+        return chat_ids
+
+    def send(self, chat_id: str) -> Any:
+        """The one hook call of this operator, for one chat."""
         raise NotImplementedError
 
 
@@ -60,7 +112,7 @@ class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
     SQL values follow one JSON rule (see ``validation.to_json_value``): Decimal -> number,
     datetime/date -> ISO 8601 string; NaN is rejected.
 
-    :param chat_id: the chat's id. (templated)
+    :param chat_id: the chat's id, or ``phone`` and its options (see ``BaseTexterChatOperator``). (templated)
     :param data: the CRM data to write, a dict. (templated)
     :param merging_mode: ``replace``, ``assign`` (shallow), ``merge`` (deep, the default), ``defaults``
         (only missing keys, shallow) or ``defaultsDeep``. (templated)
@@ -70,27 +122,24 @@ class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
     :param texter_conn_id: the ``texter`` connection to use.
     """
 
-    template_fields: Sequence[str] = ("chat_id", "data", "merging_mode")
+    template_fields: Sequence[str] = ("chat_id", "phone", "data", "merging_mode")
     template_fields_renderers = {"data": "json"}
 
     def __init__(
         self,
         *,
-        chat_id: str,
         data: Mapping[str, Any],
         merging_mode: str = "merge",
         data_schema: DataSchema = None,
         **kwargs: Any,
     ):
-        super().__init__(chat_id=chat_id, **kwargs)
+        super().__init__(**kwargs)
         self.data = data
         self.merging_mode = merging_mode
         self.data_schema = data_schema
 
-    def send(self) -> Any:
-        return self.hook.update_crm_data(
-            self.chat_id, self.data, self.merging_mode, data_schema=self.data_schema
-        )
+    def send(self, chat_id: str) -> Any:
+        return self.hook.update_crm_data(chat_id, self.data, self.merging_mode, data_schema=self.data_schema)
 
 
 class TexterUpdateChatOperator(BaseTexterChatOperator):
@@ -99,7 +148,7 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
     ``crm_data`` here REPLACES the chat's whole CRM data (keys it lacks are deleted); to merge into
     existing CRM data use ``TexterUpdateCrmDataOperator``.
 
-    :param chat_id: the chat's id. (templated)
+    :param chat_id: the chat's id, or ``phone`` and its options (see ``BaseTexterChatOperator``). (templated)
     :param display_name: the name agents see, at most 255 characters; "" clears it. (templated)
     :param external_bot: switch an external bot on or off; ``True``/``False`` or the text "true"/"false"
         as a template renders it. (templated)
@@ -109,13 +158,12 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
     :param texter_conn_id: the ``texter`` connection to use.
     """
 
-    template_fields: Sequence[str] = ("chat_id", *CHAT_PROPERTIES)
+    template_fields: Sequence[str] = ("chat_id", "phone", *CHAT_PROPERTIES)
     template_fields_renderers = {"crm_data": "json"}
 
     def __init__(
         self,
         *,
-        chat_id: str,
         display_name: str | None = None,
         external_bot: bool | str | None = None,
         crm_data: Mapping[str, Any] | None = None,
@@ -123,19 +171,19 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
         language: str | None = None,
         **kwargs: Any,
     ):
-        super().__init__(chat_id=chat_id, **kwargs)
+        super().__init__(**kwargs)
         self.display_name = display_name
         self.external_bot = external_bot
         self.crm_data = crm_data
         self.crm_deep_link = crm_deep_link
         self.language = language
 
-    def send(self) -> Any:
+    def send(self, chat_id: str) -> Any:
         if self.crm_data is not None:
             self.log.warning(
                 "crm_data REPLACES the whole CRM data of chat %s: keys missing from it are deleted. "
                 "To merge into the existing CRM data use TexterUpdateCrmDataOperator with "
                 "merging_mode='merge' (or assign, defaults, defaultsDeep).",
-                self.chat_id,
+                chat_id,
             )
-        return self.hook.update_chat(self.chat_id, {name: getattr(self, name) for name in CHAT_PROPERTIES})
+        return self.hook.update_chat(chat_id, {name: getattr(self, name) for name in CHAT_PROPERTIES})

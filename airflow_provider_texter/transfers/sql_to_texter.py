@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_texter.chat_lookup import check_multiple_chat_policy
 from airflow_provider_texter.compat import BaseHook, BaseOperator
 from airflow_provider_texter.exceptions import TexterPermanentError, TexterValidationError
 from airflow_provider_texter.hooks.texter import POOL_SIZE, TexterHook
-from airflow_provider_texter.transfers.phone_matching import PhoneResolver, normalise_phone
+from airflow_provider_texter.phones import default_region_of
 from airflow_provider_texter.transfers.rejected_rows import check_table_name, write_rejected_rows
 from airflow_provider_texter.transfers.row_mapping import RowMapper
 from airflow_provider_texter.transfers.row_sync import RowSync, RowTask, SyncSummary
@@ -41,9 +42,12 @@ class SqlToTexterOperator(BaseOperator):
         named like the properties, e.g. ``display_name`` or ``displayName``).
     :param merging_mode: for ``crm_data``: replace, assign, merge, defaults or defaultsDeep.
     :param chat_id_column: column holding the Texter chat id ...
-    :param phone_column: ... or the contact's phone, resolved with Search Chats (cached per run).
+    :param phone_column: ... or the contact's phone, in any written form, parsed by libphonenumber and
+        matched exactly against each chat's contact with Search Chats (once per number per run).
     :param channel_name: with ``account_id``, restrict phone matches to one channel account.
-    :param default_country_code: country code for local phone numbers (``"972"`` for ``052...``).
+    :param default_region: region of local phone numbers (``"IL"`` for ``052-123-4567``) ...
+    :param default_country_code: ... or its calling code (``"972"``); without either, a number needs
+        ``+`` or Texter's bare international digits (``972521234567``).
     :param on_multiple_chats: when a phone has several chats: ``most_recent``, ``all`` or ``error``.
     :param column_map: ``{column: "target.path"}``; dotted targets nest, ``None`` drops a column.
     :param keep_nulls: send NULL columns as JSON null instead of leaving them out.
@@ -75,6 +79,7 @@ class SqlToTexterOperator(BaseOperator):
         phone_column: str | None = None,
         channel_name: str | None = None,
         account_id: str | None = None,
+        default_region: str | None = None,
         default_country_code: str | None = None,
         on_multiple_chats: str = "most_recent",
         column_map: Mapping[str, str | None] | None = None,
@@ -102,6 +107,7 @@ class SqlToTexterOperator(BaseOperator):
         self.phone_column = phone_column
         self.channel_name = channel_name
         self.account_id = account_id
+        self.default_region = default_region
         self.default_country_code = default_country_code
         self.on_multiple_chats = on_multiple_chats
         self.column_map = column_map
@@ -129,12 +135,6 @@ class SqlToTexterOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         self._check_arguments()
-        resolver = PhoneResolver(
-            self.texter_hook,
-            channel_name=self.channel_name,
-            account_id=self.account_id,
-            on_multiple_chats=self.on_multiple_chats,
-        )
         total = count_rows(self.db_hook, self.sql, self.parameters) if self.count_rows else None
         with streamed_rows(self.db_hook, self.sql, self.parameters, batch_size=self.batch_size) as (
             columns,
@@ -149,7 +149,7 @@ class SqlToTexterOperator(BaseOperator):
             )
             sync = RowSync(
                 self._writer(),
-                lambda task: resolver.chat_ids(task.key_value) if self.phone_column else [task.key_value],
+                self._chat_ids,
                 columns=columns,
                 max_workers=self.max_workers,
                 dry_run=self.dry_run,
@@ -161,7 +161,7 @@ class SqlToTexterOperator(BaseOperator):
             try:
                 sync.run(self._tasks(rows, mapper))
             finally:
-                self._finish(context, sync.summary, resolver)
+                self._finish(context, sync.summary)
         return self._result(sync.summary)
 
     def _check_arguments(self) -> None:
@@ -173,6 +173,14 @@ class SqlToTexterOperator(BaseOperator):
             problems.append(f"merging_mode: {self.merging_mode!r} is not one of {', '.join(MERGING_MODES)}")
         if bool(self.chat_id_column) == bool(self.phone_column):
             problems.append("chat_id_column and phone_column: give exactly one of them")
+        for check in (
+            lambda: check_multiple_chat_policy(self.on_multiple_chats),
+            lambda: default_region_of(self.default_region, self.default_country_code),
+        ):
+            try:
+                check()
+            except TexterValidationError as error:
+                problems += error.problems
         if self.max_failed_ratio is not None and not 0 <= self.max_failed_ratio <= 1:
             problems.append(f"max_failed_ratio: must be between 0 and 1, got {self.max_failed_ratio!r}")
         if not 1 <= self.max_workers <= POOL_SIZE:
@@ -214,13 +222,25 @@ class SqlToTexterOperator(BaseOperator):
             yield task
 
     def _key_value(self, raw_key: Any, key_column: str) -> str:
+        """The row's key: the chat id, or the phone's E.164 digits (``972521234567``)."""
         if raw_key is None or (isinstance(raw_key, str) and not raw_key.strip()):
             raise TexterValidationError([f"{key_column}: is empty"])
         if self.phone_column:
-            return normalise_phone(raw_key, default_country_code=self.default_country_code)
+            region = default_region_of(self.default_region, self.default_country_code)
+            return self.texter_hook.parse_phone(raw_key, default_region=region, field=key_column).digits
         return str(raw_key).strip()
 
-    def _finish(self, context: Context, summary: SyncSummary, resolver: PhoneResolver) -> None:
+    def _chat_ids(self, task: RowTask) -> list[str]:
+        if not self.phone_column:
+            return [task.key_value]
+        return self.texter_hook.find_chat_ids(
+            "+" + task.key_value,
+            channel_name=self.channel_name,
+            account_id=self.account_id,
+            on_multiple_chats=self.on_multiple_chats,
+        )
+
+    def _finish(self, context: Context, summary: SyncSummary) -> None:
         """Count requests, keep the rejected rows, and log the summary: also when the run aborts."""
         summary.requests = self.texter_hook.request_count
         summary.retries = self.texter_hook.retry_count
@@ -235,8 +255,8 @@ class SqlToTexterOperator(BaseOperator):
             "%d requests (%d phone searches), %d retries; %.1f s, %.1f rows/s",
             "[dry run] " if self.dry_run else "",
             summary.rows_read, summary.sent, summary.succeeded, summary.failed, summary.unmatched,
-            summary.skipped, summary.requests, resolver.searches, summary.retries, summary.seconds,
-            result["rows_per_second"],
+            summary.skipped, summary.requests, self.texter_hook.chats_by_phone.phones_searched,
+            summary.retries, summary.seconds, result["rows_per_second"],
         )  # fmt: skip
         for item in summary.rejected:
             self.log.warning(

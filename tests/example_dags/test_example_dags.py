@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from airflow_provider_texter.transfers.phone_matching import normalise_phone
+from airflow_provider_texter.phones import parse_phone
 
 pytest_plugins = ["conftest_airflow"]
 
@@ -76,7 +76,7 @@ def test_crm_enrichment_assigns_every_valid_customer_to_its_chat(
     chat_by_contact = {chat["channelInfo"]["id"]: chat["_id"] for chat in sample_chats}
     expected = dict(before)
     for row in rows:
-        chat_id = row[2] or chat_by_contact.get(normalise_phone(row[3], default_country_code="972"))
+        chat_id = row[2] or chat_by_contact.get(parse_phone(row[3], default_region="IL").digits)
         if chat_id and row[4] != "gold":
             expected[chat_id] = expected_crm_data(row, before[chat_id])
     after = {
