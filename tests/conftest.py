@@ -31,6 +31,35 @@ def connect(monkeypatch, texter_sandbox):
 
 
 @pytest.fixture
+def mariadb_connection() -> dict:
+    """An Airflow connection (as a dict) to a fresh database in the local MariaDB, dropped afterwards.
+
+    Skipped, with the reason, when no server answers on 127.0.0.1:3306 (user root, no password).
+    """
+    connector = pytest.importorskip("mysql.connector")
+    try:
+        admin = connector.connect(host="127.0.0.1", port=3306, user="root", password="", connection_timeout=3)
+    except connector.Error as error:
+        pytest.skip(f"MariaDB on 127.0.0.1:3306 is not reachable: {error}")
+    database = f"texter_test_{uuid.uuid4().hex[:8]}"
+    cursor = admin.cursor()
+    cursor.execute(f"CREATE DATABASE {database}")
+    try:
+        yield {
+            "conn_type": "mysql",
+            "host": "127.0.0.1",
+            "port": 3306,
+            "login": "root",
+            "password": "",
+            "schema": database,
+            "extra": {"client": "mysql-connector-python"},
+        }
+    finally:
+        cursor.execute(f"DROP DATABASE {database}")
+        admin.close()
+
+
+@pytest.fixture
 def postgres_connection() -> dict:
     """An Airflow connection (as a dict) to a fresh schema in the local PostgreSQL, dropped afterwards.
 

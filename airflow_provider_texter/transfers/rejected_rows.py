@@ -13,12 +13,10 @@ TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 COLUMNS = ("run_id", "row_number", "chat_key", "chat_id", "status", "reason", "row_json", "rejected_at")
 
 
-def check_table_name(table: str) -> str:
+def check_table_name(table: str, *, field: str = "rejected_rows_table") -> str:
     """Only ``table`` or ``schema.table`` made of letters, digits and ``_``: the name goes into SQL."""
     if not isinstance(table, str) or not TABLE_NAME.match(table):
-        raise TexterValidationError(
-            [f"rejected_rows_table: {table!r} is not a plain table or schema.table name"]
-        )
+        raise TexterValidationError([f"{field}: {table!r} is not a plain table or schema.table name"])
     return table
 
 

@@ -13,14 +13,23 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from airflow_provider_texter.exceptions import TexterPermanentError, TexterValidationError
 from airflow_provider_texter.validation import to_json_value
 
 SAMPLE_SIZE = 20
 QUEUE_DEPTH = 64
+TICK_SECONDS = 0.5
 _DONE = object()
+
+
+class Outcomes(Protocol):
+    """Where a stateful run hands each row's outcome (``SyncState``); called from worker threads."""
+
+    def confirm(self, key: str, fingerprint: str, chat_ids: Sequence[str]) -> None: ...
+
+    def forget(self, key: str) -> None: ...
 
 
 @dataclass
@@ -33,6 +42,8 @@ class RowTask:
     payload: dict[str, Any]
     row: Sequence[Any]
     problem: str | None = None
+    fingerprint: str | None = None
+    unchanged: bool = False
 
 
 @dataclass
@@ -46,6 +57,8 @@ class SyncSummary:
     failed: int = 0
     unmatched: int = 0
     skipped: int = 0
+    unchanged: int = 0
+    removed: int | None = 0
     requests: int = 0
     retries: int = 0
     seconds: float = 0.0
@@ -55,7 +68,7 @@ class SyncSummary:
 
     @property
     def rows_done(self) -> int:
-        return self.succeeded + self.failed + self.unmatched + self.skipped
+        return self.succeeded + self.failed + self.unmatched + self.skipped + self.unchanged
 
     def as_dict(self) -> dict[str, Any]:
         rate = round(self.rows_done / self.seconds, 1) if self.seconds else 0.0
@@ -67,6 +80,8 @@ class SyncSummary:
             "failed": self.failed,
             "unmatched": self.unmatched,
             "skipped": self.skipped,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
             "requests": self.requests,
             "retries": self.retries,
             "seconds": round(self.seconds, 3),
@@ -91,6 +106,8 @@ class RowSync:
     :param skip_empty: rows with an empty payload are counted as skipped instead of written.
     :param progress_every: seconds between progress lines in the log.
     :param total_rows: the result size when known, for the ETA.
+    :param outcomes: receives each sent row's outcome (a stateful run), keyed by the task's key.
+    :param tick: called on the feeding thread at least every half second, to commit and renew.
     """
 
     def __init__(
@@ -105,6 +122,8 @@ class RowSync:
         progress_every: float = 30.0,
         total_rows: int | None = None,
         log: logging.Logger | None = None,
+        outcomes: Outcomes | None = None,
+        tick: Callable[[], None] = lambda: None,
     ) -> None:
         self.write = write
         self.resolve_chat_ids = resolve_chat_ids
@@ -113,6 +132,8 @@ class RowSync:
         self.progress_every = progress_every
         self.total_rows = total_rows
         self.log = log or logging.getLogger(__name__)
+        self.outcomes = outcomes
+        self.tick = tick
         self.summary = SyncSummary(dry_run=dry_run)
         self._lock = threading.Lock()
         self._abort = threading.Event()
@@ -141,16 +162,20 @@ class RowSync:
                 self.summary.rows_read += 1
                 if task.problem:
                     self.reject(task, task.problem)
+                elif task.unchanged:
+                    self.summary.unchanged += 1
                 else:
-                    self._queue_for(str(task.key_value)).put(task)
+                    self._put(self._queue_for(str(task.key_value)), task)
                 self._log_progress()
+                self.tick()
         finally:
             for work in self._queues:
-                work.put(_DONE)
+                self._put(work, _DONE)
             for worker in workers:
                 while worker.is_alive():
-                    worker.join(timeout=min(max(self.progress_every, 0.05), 1.0))
+                    worker.join(timeout=min(max(self.progress_every, 0.05), TICK_SECONDS))
                     self._log_progress()
+                    self.tick()
             self.summary.seconds = time.monotonic() - self._started
         if self._fatal is not None:
             raise self._fatal
@@ -160,6 +185,8 @@ class RowSync:
         self, task: RowTask, reason: str, *, status: str = "failed", chat_id: str | None = None
     ) -> None:
         """Record a row that was not written, with everything needed to find and retry it."""
+        if self.outcomes is not None and task.fingerprint is not None:
+            self.outcomes.forget(task.key_value)
         item = {
             "row_number": task.row_number,
             "chat_key": task.chat_key,
@@ -175,6 +202,15 @@ class RowSync:
             else:
                 self.summary.unmatched += 1
             self.summary.rejected.append(item)
+
+    def _put(self, work: queue.Queue, item: Any) -> None:
+        """Hand ``item`` to a worker; while its queue is full, keep ticking."""
+        while True:
+            try:
+                work.put(item, timeout=TICK_SECONDS)
+                return
+            except queue.Full:
+                self.tick()
 
     def _queue_for(self, key: str) -> queue.Queue:
         return self._queues[hash(key) % len(self._queues)]  # stable within the run, which is all it needs
@@ -200,6 +236,8 @@ class RowSync:
                 self._count_write(chat_id, written)
             with self._lock:
                 self.summary.succeeded += 1
+            if self.outcomes is not None and task.fingerprint is not None:
+                self.outcomes.confirm(task.key_value, task.fingerprint, chat_ids)
         except TexterPermanentError as error:
             self.reject(task, str(error), chat_id=chat_id)
         except BaseException as error:  # transient after retries, or a bug: stop feeding, keep the row
@@ -230,9 +268,10 @@ class RowSync:
             eta = f", ETA {max(self.total_rows - done, 0) / rate:.0f} s"
         total = f"/{self.total_rows}" if self.total_rows else ""
         self.log.info(
-            "Progress: %d%s rows done (%d ok, %d failed, %d unmatched, %d skipped), %.1f rows/s%s",
-            done, total, self.summary.succeeded, self.summary.failed, self.summary.unmatched,
-            self.summary.skipped, rate, eta,
+            "Progress: %d%s rows done (%d sent ok, %d unchanged, %d failed, %d unmatched, %d skipped), "
+            "%.1f rows/s%s",
+            done, total, self.summary.succeeded, self.summary.unchanged, self.summary.failed,
+            self.summary.unmatched, self.summary.skipped, rate, eta,
         )  # fmt: skip
 
 

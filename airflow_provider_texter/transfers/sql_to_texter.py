@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import socket
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import ExitStack, closing
 from functools import cached_property
+from itertools import islice
 from typing import TYPE_CHECKING, Any
+
+from airflow.providers.common.sql.hooks.sql import DbApiHook
 
 from airflow_provider_texter.chat_lookup import check_multiple_chat_policy
 from airflow_provider_texter.compat import BaseHook, BaseOperator
 from airflow_provider_texter.exceptions import TexterPermanentError, TexterValidationError
 from airflow_provider_texter.hooks.texter import POOL_SIZE, TexterHook
 from airflow_provider_texter.phones import default_region_of
+from airflow_provider_texter.transfers.incremental import IncrementalSync
 from airflow_provider_texter.transfers.rejected_rows import check_table_name, write_rejected_rows
 from airflow_provider_texter.transfers.row_mapping import RowMapper
 from airflow_provider_texter.transfers.row_sync import RowSync, RowTask, SyncSummary
 from airflow_provider_texter.transfers.sql_rows import count_rows, streamed_rows
+from airflow_provider_texter.transfers.sync_lease import SyncLease
+from airflow_provider_texter.transfers.sync_state import SyncState
 from airflow_provider_texter.validation import (
     MERGING_MODES,
     chat_properties_request,
@@ -26,6 +35,10 @@ if TYPE_CHECKING:
     from airflow.sdk import Context
 
 OPERATIONS = ("crm_data", "chat")
+TRUE_TEXTS = ("true", "1", "yes", "on")
+FALSE_TEXTS = ("false", "0", "no", "off", "")
+# SQLite cannot commit on a second connection while the first reads: the state shares the read one.
+SHARED_CONNECTION_DIALECTS = ("sqlite",)
 
 
 class SqlToTexterOperator(BaseOperator):
@@ -59,11 +72,31 @@ class SqlToTexterOperator(BaseOperator):
     :param max_failed_ratio: ... or when the share of failed rows is above this (0..1). With neither
         set, one failed row fails the task.
     :param rejected_rows_table: table on ``conn_id`` that receives failed and unmatched rows.
-    :param dry_run: query, map, validate and resolve phones, but write nothing; report a sample.
+    :param state_table: table on ``conn_id`` (created if missing) remembering, per sync and row key, a
+        fingerprint of the last request Texter confirmed: a run then sends only new and changed rows,
+        and a run that died resumes where it stopped. ``<state_table>_lease`` keeps two runs of one
+        sync from overlapping. The key (chat id or phone) must be unique in the result.
+    :param sync_id: the sync's name in the state table (default ``"<dag_id>.<task_id>"``).
+    :param full_refresh: with ``state_table``: send every row anyway and rewrite the state; accepts
+        ``True``/``False`` or their text, so ``"{{ params.full_refresh }}"`` works.
+    :param preview: query, map, validate, resolve phones and read the state, but write nothing (neither
+        Texter nor the state); report what would be sent. (``dry_run=`` is accepted as an old alias.)
     :param count_rows: count the result first, so progress lines show an ETA.
+    :param sql_hook_params: extra arguments for the SQL connection's hook (e.g. ``{"schema": ...}``).
     """
 
-    template_fields: Sequence[str] = ("sql", "parameters", "column_map", "rejected_rows_table")
+    template_fields: Sequence[str] = (
+        "sql",
+        "parameters",
+        "column_map",
+        "rejected_rows_table",
+        "state_table",
+        "sync_id",
+        "full_refresh",
+        "conn_id",
+        "texter_conn_id",
+        "sql_hook_params",
+    )
     template_ext: Sequence[str] = (".sql",)
     template_fields_renderers = {"sql": "sql", "parameters": "json", "column_map": "json"}
     ui_color = "#25d366"
@@ -91,13 +124,22 @@ class SqlToTexterOperator(BaseOperator):
         max_failed_rows: int | None = None,
         max_failed_ratio: float | None = None,
         rejected_rows_table: str | None = None,
-        dry_run: bool = False,
+        state_table: str | None = None,
+        sync_id: str | None = None,
+        full_refresh: bool | str = False,
+        preview: bool = False,
         count_rows: bool = False,
         batch_size: int = 1000,
         progress_every: float = 30.0,
         texter_conn_id: str = TexterHook.default_conn_name,
+        sql_hook_params: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        if "dry_run" in kwargs:  # the old name shadowed BaseOperator.dry_run(); keep DAGs that use it working
+            warnings.warn(
+                "SqlToTexterOperator(dry_run=...) is now preview=...", DeprecationWarning, stacklevel=2
+            )
+            preview = bool(kwargs.pop("dry_run"))
         super().__init__(**kwargs)
         self.sql = sql
         self.conn_id = conn_id
@@ -119,50 +161,104 @@ class SqlToTexterOperator(BaseOperator):
         self.max_failed_rows = max_failed_rows
         self.max_failed_ratio = max_failed_ratio
         self.rejected_rows_table = rejected_rows_table
-        self.dry_run = dry_run
+        self.state_table = state_table
+        self.sync_id = sync_id
+        self.full_refresh = full_refresh
+        self.preview = preview
         self.count_rows = count_rows
         self.batch_size = batch_size
         self.progress_every = progress_every
         self.texter_conn_id = texter_conn_id
+        self.sql_hook_params = sql_hook_params
 
     @cached_property
     def texter_hook(self) -> TexterHook:
         return TexterHook(texter_conn_id=self.texter_conn_id)
 
     @cached_property
-    def db_hook(self) -> Any:
-        return BaseHook.get_connection(self.conn_id).get_hook()
+    def db_hook(self) -> DbApiHook:
+        """The SQL connection's hook, as ``GenericTransfer`` gets it: any common-sql ``DbApiHook``."""
+        hook = BaseHook.get_connection(self.conn_id).get_hook(hook_params=dict(self.sql_hook_params or {}))
+        if not isinstance(hook, DbApiHook):
+            raise TexterValidationError(
+                [f"conn_id: connection {self.conn_id!r} has no SQL hook (got {type(hook).__name__})"],
+                context=f"arguments of task {self.task_id!r}",
+            )
+        return hook
 
     def execute(self, context: Context) -> dict[str, Any]:
         self._check_arguments()
         total = count_rows(self.db_hook, self.sql, self.parameters) if self.count_rows else None
-        with streamed_rows(self.db_hook, self.sql, self.parameters, batch_size=self.batch_size) as (
-            columns,
-            rows,
-        ):
-            mapper = RowMapper(
-                columns,
-                key_columns=[self.chat_id_column or self.phone_column],
-                column_map=self.column_map,
-                keep_nulls=self.keep_nulls,
-                json_columns=self.json_columns or (),
-            )
-            sync = RowSync(
-                self._writer(),
-                self._chat_ids,
-                columns=columns,
-                max_workers=self.max_workers,
-                dry_run=self.dry_run,
-                skip_empty=not (self.operation == "crm_data" and self.merging_mode == "replace"),
-                progress_every=self.progress_every,
-                total_rows=total,
-                log=self.log,
-            )
-            try:
-                sync.run(self._tasks(rows, mapper))
-            finally:
-                self._finish(context, sync.summary)
+        dialect = getattr(self.db_hook, "dialect_name", None)
+        with ExitStack() as open_connections:
+            read_connection = open_connections.enter_context(closing(self.db_hook.get_conn()))
+            incremental = None
+            if self.state_table:
+                state_connection = read_connection
+                if dialect not in SHARED_CONNECTION_DIALECTS:
+                    state_connection = open_connections.enter_context(closing(self.db_hook.get_conn()))
+                incremental = self._incremental(context, state_connection)
+                incremental.start()
+            with streamed_rows(
+                read_connection, dialect, self.sql, self.parameters, batch_size=self.batch_size
+            ) as (columns, rows):
+                mapper = RowMapper(
+                    columns,
+                    key_columns=[self.chat_id_column or self.phone_column],
+                    column_map=self.column_map,
+                    keep_nulls=self.keep_nulls,
+                    json_columns=self.json_columns or (),
+                )
+                sync = RowSync(
+                    self._writer(),
+                    self._chat_ids,
+                    columns=columns,
+                    max_workers=self.max_workers,
+                    dry_run=self.preview,
+                    skip_empty=not (self.operation == "crm_data" and self.merging_mode == "replace"),
+                    progress_every=self.progress_every,
+                    total_rows=total,
+                    log=self.log,
+                    outcomes=incremental.state if incremental and not self.preview else None,
+                    tick=incremental.tick if incremental else lambda: None,
+                )
+                try:
+                    sync.run(self._tasks(rows, mapper, incremental))
+                finally:
+                    if incremental:
+                        incremental.finish(sync.summary, completed=sync.summary.aborted is None)
+                    self._finish(context, sync.summary)
         return self._result(sync.summary)
+
+    def _incremental(self, context: Context, connection: Any) -> IncrementalSync:
+        """The state and lease of this sync, on ``connection``; named after the task unless ``sync_id``."""
+        ti = context.get("ti")
+        map_index = getattr(ti, "map_index", -1)
+        sync_id = self.sync_id or f"{self.dag_id}.{self.task_id}" + (
+            f"[{map_index}]" if map_index >= 0 else ""
+        )
+        run_id = context.get("run_id", "")
+        placeholder = self.db_hook.placeholder
+        lease = SyncLease(
+            connection,
+            f"{self.state_table}_lease",
+            sync_id,
+            owner=f"{self.dag_id}|{self.task_id}|{run_id}|{map_index}",
+            holder=f"DAG {self.dag_id!r} task {self.task_id!r} run {run_id!r} "
+            f"try {getattr(ti, 'try_number', '?')} on {socket.gethostname()}",
+            placeholder=placeholder,
+        )
+        state = SyncState(
+            connection, self.state_table, sync_id, placeholder=placeholder, batch_size=self.batch_size
+        )
+        return IncrementalSync(
+            state,
+            lease,
+            operation=self.operation,
+            merging_mode=self.merging_mode if self.operation == "crm_data" else None,
+            full_refresh=as_bool(self.full_refresh),
+            preview=self.preview,
+        )
 
     def _check_arguments(self) -> None:
         """Every argument problem at once, before the query runs."""
@@ -185,22 +281,27 @@ class SqlToTexterOperator(BaseOperator):
             problems.append(f"max_failed_ratio: must be between 0 and 1, got {self.max_failed_ratio!r}")
         if not 1 <= self.max_workers <= POOL_SIZE:
             problems.append(f"max_workers: must be from 1 to {POOL_SIZE}, got {self.max_workers!r}")
+        checks = [lambda: as_bool(self.full_refresh, field="full_refresh")]
         if self.rejected_rows_table is not None:
+            checks.append(lambda: check_table_name(self.rejected_rows_table))
+        if self.state_table is not None:
+            checks.append(lambda: check_table_name(self.state_table, field="state_table"))
+        for check in checks:
             try:
-                check_table_name(self.rejected_rows_table)
+                check()
             except TexterValidationError as error:
                 problems += error.problems
         if problems:
             raise TexterValidationError(problems, context=f"arguments of task {self.task_id!r}")
 
     def _writer(self):
-        """``write(chat_id, payload)``: the hook (which validates first), or in a dry run validation only."""
+        """``write(chat_id, payload)``: the hook (which validates first), or in a preview validation only."""
         data_schema = load_data_schema(self.data_schema)
         if self.operation == "chat":
-            if self.dry_run:
+            if self.preview:
                 return lambda chat_id, payload: chat_properties_request(payload)
             return self.texter_hook.update_chat
-        if self.dry_run:
+        if self.preview:
             return lambda chat_id, payload: crm_data_request(
                 payload, self.merging_mode, data_schema=data_schema
             )
@@ -208,18 +309,28 @@ class SqlToTexterOperator(BaseOperator):
             chat_id, payload, self.merging_mode, data_schema=data_schema
         )
 
-    def _tasks(self, rows, mapper: RowMapper):
-        """One task per row; a row whose key is missing or unreadable carries its problem instead."""
+    def _tasks(
+        self, rows: Iterator[Sequence[Any]], mapper: RowMapper, incremental: IncrementalSync | None
+    ) -> Iterator[RowTask]:
+        """One task per row, a batch at a time (the state is read per batch); a row whose key or
+        payload cannot be built carries its problem instead."""
+        numbered = enumerate(rows, start=1)
+        while batch := list(islice(numbered, self.batch_size)):
+            tasks = [self._task(row_number, row, mapper) for row_number, row in batch]
+            if incremental:
+                incremental.classify(tasks)
+            yield from tasks
+
+    def _task(self, row_number: int, row: Sequence[Any], mapper: RowMapper) -> RowTask:
         key_column = self.chat_id_column or self.phone_column
-        for row_number, row in enumerate(rows, start=1):
-            raw_key = mapper.key(row, key_column)
-            task = RowTask(row_number, f"{key_column}={raw_key}", raw_key, {}, row)
-            try:
-                task.key_value = self._key_value(raw_key, key_column)
-                task.payload = mapper.payload(row)
-            except TexterValidationError as error:
-                task.problem = f"row {row_number}: " + "; ".join(error.problems)
-            yield task
+        raw_key = mapper.key(row, key_column)
+        task = RowTask(row_number, f"{key_column}={raw_key}", raw_key, {}, row)
+        try:
+            task.key_value = self._key_value(raw_key, key_column)
+            task.payload = mapper.payload(row)
+        except TexterValidationError as error:
+            task.problem = f"row {row_number}: " + "; ".join(error.problems)
+        return task
 
     def _key_value(self, raw_key: Any, key_column: str) -> str:
         """The row's key: the chat id, or the phone's E.164 digits (``972521234567``)."""
@@ -244,27 +355,28 @@ class SqlToTexterOperator(BaseOperator):
         """Count requests, keep the rejected rows, and log the summary: also when the run aborts."""
         summary.requests = self.texter_hook.request_count
         summary.retries = self.texter_hook.retry_count
-        if self.rejected_rows_table and summary.rejected and not self.dry_run:
+        if self.rejected_rows_table and summary.rejected and not self.preview:
             written = write_rejected_rows(
                 self.db_hook, self.rejected_rows_table, context["run_id"], summary.rejected
             )
             self.log.info("Wrote %d rejected rows to %s", written, self.rejected_rows_table)
         result = summary.as_dict()
         self.log.info(
-            "%sSummary: %d rows read, %d sent, %d succeeded, %d failed, %d unmatched, %d skipped; "
-            "%d requests (%d phone searches), %d retries; %.1f s, %.1f rows/s",
-            "[dry run] " if self.dry_run else "",
-            summary.rows_read, summary.sent, summary.succeeded, summary.failed, summary.unmatched,
-            summary.skipped, summary.requests, self.texter_hook.chats_by_phone.phones_searched,
-            summary.retries, summary.seconds, result["rows_per_second"],
+            "%sSummary: %d rows read, %d sent, %d succeeded, %d unchanged, %d failed, %d unmatched, "
+            "%d skipped, %s removed; %d requests (%d phone searches), %d retries; %.1f s, %.1f rows/s",
+            "[preview: nothing written] " if self.preview else "",
+            summary.rows_read, summary.sent, summary.succeeded, summary.unchanged, summary.failed,
+            summary.unmatched, summary.skipped, "?" if summary.removed is None else summary.removed,
+            summary.requests, self.texter_hook.chats_by_phone.phones_searched, summary.retries,
+            summary.seconds, result["rows_per_second"],
         )  # fmt: skip
         for item in summary.rejected:
             self.log.warning(
                 "Row %d (%s) %s: %s", item["row_number"], item["chat_key"], item["status"], item["reason"]
             )
-        if self.dry_run:
+        if self.preview:
             for item in summary.would_send:
-                self.log.info("[dry run] would send to chat %s: %s", item["chat_id"], item["body"])
+                self.log.info("[preview] would send to chat %s: %s", item["chat_id"], item["body"])
 
     def _result(self, summary: SyncSummary) -> dict[str, Any]:
         """The summary for XCom, or a failure when more rows failed than allowed."""
@@ -283,3 +395,13 @@ class SqlToTexterOperator(BaseOperator):
                 + (f" and in table {self.rejected_rows_table}" if self.rejected_rows_table else "")
             )
         return result
+
+
+def as_bool(value: bool | str, *, field: str = "full_refresh") -> bool:
+    """A flag given as a bool or as the text a template renders (``"True"``, ``"false"``, ``"1"``)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_TEXTS or text in FALSE_TEXTS:
+        return text in TRUE_TEXTS
+    raise TexterValidationError([f"{field}: {value!r} is not true or false"])

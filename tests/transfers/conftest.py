@@ -36,6 +36,15 @@ def sqlite_warehouse(tmp_path, monkeypatch) -> Warehouse:
 
 
 @pytest.fixture
+def mariadb_warehouse(monkeypatch, mariadb_connection) -> Warehouse:
+    """A fresh database in the local MariaDB behind ``warehouse_my``; skipped when no server answers."""
+    monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_MY", json.dumps(mariadb_connection))
+    from airflow.sdk import BaseHook
+
+    return Warehouse("warehouse_my", BaseHook.get_connection("warehouse_my").get_hook())
+
+
+@pytest.fixture
 def postgres_warehouse(monkeypatch, postgres_connection) -> Warehouse:
     """A fresh schema in the local PostgreSQL behind ``warehouse_pg``; skipped when no server answers."""
     monkeypatch.setenv("AIRFLOW_CONN_WAREHOUSE_PG", json.dumps(postgres_connection))

@@ -238,7 +238,7 @@ def test_dry_run_validates_and_resolves_but_writes_nothing(sqlite_warehouse, tex
         "people", PEOPLE, [("972521234567", "pro"), ("972529999999", "pro"), ("972521234567", None)]
     )
     result = run(sqlite_warehouse, sql="SELECT phone, plan FROM people ORDER BY rowid", phone_column="phone",
-                 dry_run=True)  # fmt: skip
+                 preview=True)  # fmt: skip
     assert {r.method for r in texter_sandbox.requests} == {"GET"}
     counts = [result[key] for key in ("dry_run", "sent", "succeeded", "unmatched", "skipped")]
     assert counts == [True, 0, 1, 1, 1]
