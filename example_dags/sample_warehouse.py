@@ -44,7 +44,7 @@ CREATE TABLE customers (
     last_order_date DATE
 )
 """
-COUNTRY_CODE = "972"  # local phones (050-...) belong to this country, as DEFAULT_COUNTRY_CODE in the DAG
+COUNTRY_CODE = "972"  # local phones (050-...) are Israeli, as DEFAULT_REGION = "IL" in the DAG
 MAX_CUSTOMERS_WITH_CHATS = 48
 RETIRED_PLAN = "gold"
 UNMATCHED_PHONES = ("+972 53-000-0001", "053-000-0002")

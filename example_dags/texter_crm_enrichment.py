@@ -9,13 +9,19 @@ are replaced whole, so a tag or a lead id removed in the warehouse disappears fr
 
 - `sync_customers_by_chat_id`: customers whose Texter chat id the warehouse stores (`chat_id_column`).
 - `sync_customers_by_phone`: customers known only by a phone in any notation (`phone_column`); each
-  phone is looked up once with Search Chats, local numbers get `DEFAULT_COUNTRY_CODE`.
+  phone is looked up once with Search Chats, local numbers belong to `DEFAULT_REGION`.
 
 Every row must meet `customer_contract.json` (plan one of free/pro/premium, tags a list of strings, ...).
 A row that breaks it, or a phone with no chat, is not sent: it is logged and appended to the
 `texter_rejected_rows` table next to the customers, to query and fix. A task fails only when more than
-`MAX_FAILED_RATIO` of its rows failed. Each task logs a summary line (rows read, sent, failed, unmatched,
-requests, time) and returns it as XCom. Re-running is safe: writing the same data again changes nothing.
+`MAX_FAILED_RATIO` of its rows failed. Each task logs a summary line (rows read, sent, unchanged, failed,
+unmatched, requests, time) and returns it as XCom.
+
+The sync is incremental: `texter_sync_state` (next to the customers, created on the first run) remembers
+what Texter confirmed for each customer, so a night on which nothing changed sends nothing, and a run
+that died halfway resumes with the rows it had not delivered. Rows that failed or matched no chat are
+tried again the next night. Trigger with `full_refresh` on to send every row again (after someone
+edited chats by hand in Texter, say).
 
 **Connections** (change the ids in one place, the constants at the top of this file):
 - `warehouse`: any SQL connection with a DB-API hook (PostgreSQL, SQLite, Snowflake, ...) holding
@@ -30,14 +36,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from airflow.sdk import DAG
+from airflow.sdk import DAG, Param
 
 from airflow_provider_texter.transfers.sql_to_texter import SqlToTexterOperator
 
 WAREHOUSE_CONN_ID = "warehouse"
 TEXTER_CONN_ID = "texter_default"
-DEFAULT_COUNTRY_CODE = "972"
+DEFAULT_REGION = "IL"
 REJECTED_ROWS_TABLE = "texter_rejected_rows"
+STATE_TABLE = "texter_sync_state"
 MAX_FAILED_RATIO = 0.05
 CUSTOMER_CONTRACT = Path(__file__).parent / "customer_contract.json"
 
@@ -69,6 +76,7 @@ with DAG(
     max_active_runs=1,
     default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},
     tags=["texter"],
+    params={"full_refresh": Param(False, type="boolean", description="Send every row, changed or not")},
 ):
     shared = {
         "conn_id": WAREHOUSE_CONN_ID,
@@ -80,6 +88,8 @@ with DAG(
         "data_schema": CUSTOMER_CONTRACT,
         "rejected_rows_table": REJECTED_ROWS_TABLE,
         "max_failed_ratio": MAX_FAILED_RATIO,
+        "state_table": STATE_TABLE,
+        "full_refresh": "{{ params.full_refresh }}",
     }
     SqlToTexterOperator(
         task_id="sync_customers_by_chat_id", sql=CUSTOMERS_WITH_CHAT_ID, chat_id_column="chat_id", **shared
@@ -88,6 +98,6 @@ with DAG(
         task_id="sync_customers_by_phone",
         sql=CUSTOMERS_WITH_PHONE_ONLY,
         phone_column="phone",
-        default_country_code=DEFAULT_COUNTRY_CODE,
+        default_region=DEFAULT_REGION,
         **shared,
     )

@@ -63,8 +63,13 @@ def main() -> int:
         ]:
             run_dag(environment, dag_id, dag_conf)
         after = sandbox_chats(sandbox)
-        show_changes(before, after, customers, chats, single_chat["_id"])
         requests = sandbox.admin("requests")
+        print("\nThe next night: nothing changed in the warehouse, so the stateful sync sends nothing")
+        print("(only rows that failed or matched no chat are tried again)")
+        run_dag(environment, "texter_crm_enrichment", None)
+        again = sandbox.admin("requests")["count"] - requests["count"]
+        print(f"  -> {again} API requests the second night, against {requests['count']} the first")
+        show_changes(before, after, customers, chats, single_chat["_id"])
     statuses = ", ".join(f"{count} x {status}" for status, count in requests["by_status"].items())
     print(f"API requests:   {requests['count']} ({statuses})")
     show_rejected_rows(DEMO / "warehouse.db")

@@ -21,6 +21,7 @@ from airflow_provider_texter.validation import to_json_value
 SAMPLE_SIZE = 20
 QUEUE_DEPTH = 64
 TICK_SECONDS = 0.5
+TICK_ROWS = 100  # rows fed between two ticks (and progress checks) when no queue is full
 _DONE = object()
 
 
@@ -166,8 +167,9 @@ class RowSync:
                     self.summary.unchanged += 1
                 else:
                     self._put(self._queue_for(str(task.key_value)), task)
-                self._log_progress()
-                self.tick()
+                if self.summary.rows_read % TICK_ROWS == 0:
+                    self._log_progress()
+                    self.tick()
         finally:
             for work in self._queues:
                 self._put(work, _DONE)

@@ -18,19 +18,27 @@ from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_texter.transfers.rejected_rows import check_table_name
-from airflow_provider_texter.validation import to_json_value
 
 MAX_KEY_LENGTH = 200
 LOOKUP_BATCH = 500
 FLUSH_EVERY_SECONDS = 5.0
 
 
+def _tagged(value: Any) -> str:
+    """SQL values JSON lacks (Decimal, datetime, ...) by type and text: distinct values stay distinct."""
+    return f"{type(value).__name__}:{value}"
+
+
+# Values as the database returned them, not converted: converting every unchanged row would cost more
+# than the rest of the look-up, and the conversion is a pure function of them.
+_FINGERPRINT_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), default=_tagged, check_circular=False
+)
+
+
 def request_fingerprint(operation: str, merging_mode: str | None, payload: dict[str, Any]) -> str:
     """A digest of everything that decides the request but the chat: equal digests, equal writes."""
-    body = to_json_value(payload, field="data")
-    text = json.dumps(
-        [operation, merging_mode, body], sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    text = _FINGERPRINT_ENCODER.encode([operation, merging_mode, payload])
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -64,6 +72,7 @@ class SyncState:
         self.committed = 0
         self._lock = threading.Lock()
         self._outcomes: list[tuple[str, tuple[str, str] | None]] = []
+        self._uncommitted = False
         self._last_flush = time.monotonic()
 
     def create(self) -> None:
@@ -109,8 +118,7 @@ class SyncState:
                         f"{self.placeholder} AND row_key IN ({', '.join([self.placeholder] * len(hits))})",
                         [self.run_token, self.sync_id, *hits],
                     )
-        if mark_seen:
-            self.connection.commit()
+                    self._uncommitted = True  # committed with the next flush
         return found
 
     def confirm(self, key: str, fingerprint: str, chat_ids: Sequence[str]) -> None:
@@ -124,11 +132,9 @@ class SyncState:
             self._outcomes.append((key, None))
 
     def flush_if_due(self) -> None:
-        with self._lock:
-            pending = len(self._outcomes)
-        if pending >= self.batch_size or (
-            pending and time.monotonic() - self._last_flush >= FLUSH_EVERY_SECONDS
-        ):
+        pending = len(self._outcomes)  # a racy read is fine: flush() takes the lock
+        due = time.monotonic() - self._last_flush >= FLUSH_EVERY_SECONDS
+        if pending >= self.batch_size or (due and (pending or self._uncommitted)):
             self.flush()
 
     def flush(self) -> None:
@@ -138,6 +144,9 @@ class SyncState:
         self._last_flush = time.monotonic()
         latest = dict(outcomes)  # rows of one key finish in query order: the last outcome stands
         if not latest:
+            if self._uncommitted:
+                self.connection.commit()
+                self._uncommitted = False
             return
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         keys = list(latest)
@@ -160,6 +169,7 @@ class SyncState:
                 ],
             )
         self.connection.commit()
+        self._uncommitted = False
         self.committed += len(confirmed)
 
     def count_removed(self) -> int:

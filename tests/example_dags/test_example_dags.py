@@ -17,8 +17,10 @@ DAG_IDS = ("texter_crm_enrichment", "texter_single_chat_update", "texter_vip_ext
 SEEDED_CHAT = "5eed00000000000000000001"  # the texter_sandbox fixture's chat with crmData {"plan": "gold"}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def dag_bag():
+    """Parsed per test: ``dag.test()`` renders templates into the task objects, which a later test
+    would see (``full_refresh`` rendered to ``"True"`` stays ``"True"``)."""
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(EXAMPLE_DAGS)
@@ -97,6 +99,14 @@ def test_crm_enrichment_assigns_every_valid_customer_to_its_chat(
         ("unmatched", "phone=053-000-0002"),
     ]
     assert {recorded.status for recorded in texter_connection.requests} == {200}
+
+    texter_connection.clear_requests()
+    run("texter_crm_enrichment")  # the next night, nothing changed: only the two unmatched phones are retried
+    assert [recorded.path for recorded in texter_connection.requests] == ["/chats/search"] * 2
+    texter_connection.clear_requests()
+    run("texter_crm_enrichment", full_refresh=True)
+    writes = [recorded for recorded in texter_connection.requests if recorded.method == "POST"]
+    assert len(writes) == len(rows) - 3
 
 
 def test_vip_external_bot_hands_the_top_premium_chats_to_the_bot(run, texter_connection, sqlite_customers):
