@@ -24,18 +24,41 @@ def array_index(key: str) -> int | None:
 
 
 def as_javascript_value(value: Any) -> Any:
-    """A deep copy of a JSON value, each object's keys in JavaScript's order: indexes first, ascending."""
+    """A deep copy of a JSON value, each object's keys in JavaScript's order: indexes first, ascending.
+
+    Copied level by level without recursion, so that any depth that ``json.loads`` accepts is copied.
+    """
+    copy = _shallow_copy(value)
+    pending = [copy]
+    while pending:
+        container = pending.pop()
+        for key, item in container.items() if isinstance(container, dict) else enumerate(container):
+            if isinstance(item, (dict, list)):
+                container[key] = _shallow_copy(item)
+                pending.append(container[key])
+    return copy
+
+
+def _shallow_copy(value: Any) -> Any:
     if isinstance(value, list):
-        return [as_javascript_value(item) for item in value]
+        return list(value)
     if not isinstance(value, dict):
         return value
     indexed = sorted((index, key) for key in value if (index := array_index(key)) is not None)
     keys = [key for _, key in indexed] + [key for key in value if array_index(key) is None]
-    return {key: as_javascript_value(value[key]) for key in keys}
+    return {key: value[key] for key in keys}
 
 
 def to_number(value: Any) -> int | float | None:
     """JavaScript's ``Number(value)`` for a JSON value; None where it is NaN (or JavaScript throws)."""
+    if isinstance(value, list):
+        # Number(array) reads the array's text, its items joined by commas: a number for at most one item
+        while isinstance(value, list) and len(value) == 1:
+            value = value[0]
+        if value == []:
+            return 0
+        if isinstance(value, (list, bool)):  # "1,2" or "true"
+            return None
     if value is None:
         return 0
     if isinstance(value, bool):
@@ -44,13 +67,6 @@ def to_number(value: Any) -> int | float | None:
         return None if value != value else value
     if isinstance(value, str):
         return _string_to_number(value)
-    if isinstance(value, list):
-        # Number(array) reads the array's text, its items joined by commas: a number for at most one item
-        if not value:
-            return 0
-        if len(value) > 1 or isinstance(value[0], bool):
-            return None
-        return to_number(value[0])
     return None  # an object reads as "[object Object]"
 
 

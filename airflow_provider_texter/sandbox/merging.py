@@ -18,7 +18,7 @@ from .javascript import ARRAY_LENGTH_LIMIT, array_index, as_javascript_value, to
 
 MERGING_MODES = ("replace", "assign", "merge", "defaults", "defaultsDeep")
 # lodash builds arrays of up to 2**32 - 1 slots from one index key, but no server can send the JSON of
-# billions of nulls back; the sandbox refuses long arrays instead of filling its memory.
+# billions of nulls back; Texter's own limit is not documented. A million nulls are 5 MB of JSON already.
 MAX_ARRAY_LENGTH = 1_000_000
 _MAX_SAFE_INTEGER = 2**53 - 1
 # Object.prototype's own names except "constructor" and "__proto__", which lodash's safeGet hides.
@@ -67,14 +67,23 @@ def apply_merging_mode(current: dict, data: dict, mode: str) -> dict:
     return as_javascript_value(result)  # keys in JavaScript's order, after the writes
 
 
-def _merge_into(target: dict | list, source: dict | list, *, keep_existing: bool) -> None:
-    """lodash ``baseMerge``: write each key of ``source`` (its indexes, for an array) into ``target``.
+def _merge_into(target: dict, source: dict, *, keep_existing: bool) -> None:
+    """lodash ``baseMerge``, with a list of pending merges instead of recursion.
 
+    lodash merges JSON nested a thousand levels deep; Python's recursion limit would stop halfway.
     ``keep_existing`` is ``defaultsDeep``: a value already present wins unless both sides are containers.
     """
-    if isinstance(target, list):
-        _merge_into_array(target, source, keep_existing=keep_existing)
-        return
+    pending: list[tuple[dict | list, dict | list]] = [(target, source)]
+    while pending:
+        target, source = pending.pop()
+        if isinstance(target, list):
+            _write_array_slots(target, source, pending, keep_existing=keep_existing)
+        else:
+            _write_object_keys(target, source, pending, keep_existing=keep_existing)
+
+
+def _write_object_keys(target: dict, source: dict | list, pending: list, *, keep_existing: bool) -> None:
+    """Write each key of ``source`` (its indexes, for an array) into an object."""
     entries = source.items() if isinstance(source, dict) else ((str(i), v) for i, v in enumerate(source))
     for key, value in entries:
         if key == "__proto__":
@@ -82,20 +91,17 @@ def _merge_into(target: dict | list, source: dict | list, *, keep_existing: bool
             if not isinstance(value, (dict, list)):
                 target[key] = value
             continue
-        if key in target:
-            existing = target[key]
-        else:
-            existing = _INHERITED if keep_existing and key in _INHERITED_NAMES else _ABSENT
-        merged = _merged_value(existing, value, keep_existing=keep_existing)
+        missing = _INHERITED if keep_existing and key in _INHERITED_NAMES else _ABSENT
+        merged = _merged_value(target.get(key, missing), value, pending, keep_existing=keep_existing)
         if merged is not _INHERITED:
             target[key] = merged
 
 
-def _merge_into_array(target: list, source: dict | list, *, keep_existing: bool) -> None:
-    """Write the source's index keys into the array's slots; under ``merge`` its ``length`` resizes it.
+def _write_array_slots(target: list, source: dict | list, pending: list, *, keep_existing: bool) -> None:
+    """Write the source's index keys into an array's slots; under ``merge`` its ``length`` resizes it.
 
-    JavaScript lists index keys first, so every slot is written before ``length``; slots past the end
-    are collected first, so that a length cut before the array is built saves building it.
+    JavaScript lists index keys first, so every slot is written before ``length``; new slots are placed
+    once the final length is known, so that a length cut saves building what it cuts.
     """
     entries = enumerate(source) if isinstance(source, list) else source.items()
     new_slots: dict[int, Any] = {}
@@ -103,12 +109,13 @@ def _merge_into_array(target: list, source: dict | list, *, keep_existing: bool)
     for key, value in entries:
         index = key if isinstance(key, int) else array_index(key)
         if index is not None and index < len(target):
-            target[index] = _merged_value(target[index], value, keep_existing=keep_existing)
+            target[index] = _merged_value(target[index], value, pending, keep_existing=keep_existing)
         elif index is not None:
-            new_slots[index] = _merged_value(_ABSENT, value, keep_existing=keep_existing)
+            new_slots[index] = _merged_value(_ABSENT, value, pending, keep_existing=keep_existing)
             length = index + 1
         elif key == "length" and not keep_existing:
-            length = _array_length(_merged_value(length, value, keep_existing=False))
+            # lodash writes a copy of the value; as a number the copy reads as the value does
+            length = _array_length(value)
         # any other key becomes a property of the array, which JSON does not show
     _refuse_longer_than_max(length)
     del target[length:]
@@ -118,15 +125,15 @@ def _merge_into_array(target: list, source: dict | list, *, keep_existing: bool)
             target[index] = value
 
 
-def _merged_value(existing: Any, value: Any, *, keep_existing: bool) -> Any:
+def _merged_value(existing: Any, value: Any, pending: list, *, keep_existing: bool) -> Any:
     """lodash ``baseMergeDeep`` (with ``customDefaultsMerge`` when ``keep_existing``): the slot's new value.
 
-    ``existing`` is the slot's value, ``_ABSENT`` or ``_INHERITED``; the result may be ``existing`` itself,
-    changed in place.
+    ``existing`` is the slot's value, ``_ABSENT`` or ``_INHERITED``. A container that ``value`` must be
+    merged into is returned at once and its merge appended to ``pending``.
     """
     if keep_existing and existing is not _ABSENT:
         if isinstance(existing, (dict, list)) and isinstance(value, (dict, list)):
-            _merge_into(existing, value, keep_existing=True)
+            pending.append((existing, value))
         return existing
     if isinstance(value, list):
         if isinstance(existing, list):
@@ -139,7 +146,7 @@ def _merged_value(existing: Any, value: Any, *, keep_existing: bool) -> Any:
         merged = existing if isinstance(existing, (dict, list)) else {}
     else:
         return value
-    _merge_into(merged, value, keep_existing=keep_existing)
+    pending.append((merged, value))
     return merged
 
 
@@ -164,7 +171,7 @@ def _array_length(value: Any) -> int:
     """The length JavaScript gives an array when lodash writes ``value`` to its ``length``."""
     number = to_number(value)
     if number is None or not (0 <= number <= ARRAY_LENGTH_LIMIT and number % 1 == 0):
-        raise MergeFailure(f"lodash throws RangeError: Invalid array length ({value!r} as length)")
+        raise MergeFailure(f"lodash throws: {value!r} is not a valid array length")
     return int(number)
 
 
