@@ -17,8 +17,9 @@ from typing import Any
 from .javascript import ARRAY_LENGTH_LIMIT, array_index, as_javascript_value, to_number
 
 MERGING_MODES = ("replace", "assign", "merge", "defaults", "defaultsDeep")
-# lodash builds arrays of up to 2**32 - 1 slots from one index key, but no server can send the JSON of
-# billions of nulls back; Texter's own limit is not documented. A million nulls are 5 MB of JSON already.
+# lodash builds arrays of up to 2**32 - 1 slots from one number (an index key, a length), but no server
+# can send the JSON of billions of nulls back; Texter's own limit is not documented. A million nulls are
+# 5 MB of JSON already.
 MAX_ARRAY_LENGTH = 1_000_000
 _MAX_SAFE_INTEGER = 2**53 - 1
 # Object.prototype's own names except "constructor" and "__proto__", which lodash's safeGet hides.
@@ -117,7 +118,8 @@ def _write_array_slots(target: list, source: dict | list, pending: list, *, keep
             # lodash writes a copy of the value; as a number the copy reads as the value does
             length = _array_length(value)
         # any other key becomes a property of the array, which JSON does not show
-    _refuse_longer_than_max(length)
+    if length > max(len(target), len(source)):
+        _refuse_longer_than_max(length)  # grown from a number, not from items that were sent
     del target[length:]
     target.extend([None] * (length - len(target)))
     for index, value in new_slots.items():
@@ -176,5 +178,6 @@ def _array_length(value: Any) -> int:
 
 
 def _refuse_longer_than_max(length: int) -> None:
+    """An index key or a length can ask for billions of slots: stop at ``MAX_ARRAY_LENGTH`` instead."""
     if length > MAX_ARRAY_LENGTH:
         raise MergeFailure(f"the result would hold an array of {length} items (most: {MAX_ARRAY_LENGTH})")

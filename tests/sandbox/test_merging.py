@@ -12,7 +12,8 @@ import json
 
 import pytest
 
-from airflow_provider_texter.sandbox.merging import MAX_ARRAY_LENGTH, MergeFailure, apply_merging_mode
+from airflow_provider_texter.sandbox import merging
+from airflow_provider_texter.sandbox.merging import MergeFailure, apply_merging_mode
 
 # (corner, mode, current crmData, data, what lodash makes of them)
 LODASH_RESULTS = [
@@ -265,11 +266,30 @@ def test_merge_fails_where_lodash_gives_no_result(current, data, lodash):
         apply_merging_mode(json.loads(current), json.loads(data), "merge")
 
 
-def test_an_array_longer_than_the_sandbox_builds_is_refused():
+@pytest.fixture
+def max_array_length(monkeypatch) -> int:
+    """A small ``MAX_ARRAY_LENGTH``, so that the tests of the limit build no arrays of a million items."""
+    monkeypatch.setattr(merging, "MAX_ARRAY_LENGTH", 5)
+    return 5
+
+
+def test_an_array_grown_longer_than_the_sandbox_builds_is_refused(max_array_length):
     """lodash would build it; the sandbox stops at ``MAX_ARRAY_LENGTH`` instead of filling its memory."""
-    apply_merging_mode({"a": []}, {"a": {"length": MAX_ARRAY_LENGTH}}, "merge")
-    with pytest.raises(MergeFailure, match=f"array of {MAX_ARRAY_LENGTH + 1} items"):
-        apply_merging_mode({"a": []}, {"a": {str(MAX_ARRAY_LENGTH): 1}}, "merge")
+    assert apply_merging_mode({"a": []}, {"a": {"length": max_array_length}}, "merge") == {"a": [None] * 5}
+    too_long = f"array of {max_array_length + 1} items"
+    with pytest.raises(MergeFailure, match=too_long):
+        apply_merging_mode({"a": []}, {"a": {str(max_array_length): 1}}, "merge")
+    with pytest.raises(MergeFailure, match=too_long):
+        apply_merging_mode({"a": [1]}, {"a": {"length": max_array_length + 1}}, "merge")
+    with pytest.raises(MergeFailure, match=too_long):
+        apply_merging_mode({"a": {"length": max_array_length + 1}}, {"a": []}, "merge")
+
+
+@pytest.mark.parametrize("mode", ["merge", "defaultsDeep"])
+def test_arrays_that_were_sent_are_never_too_long(mode, max_array_length):
+    long_list = list(range(max_array_length + 1))
+    assert apply_merging_mode({"a": [9]}, {"a": long_list}, mode)["a"][1:] == long_list[1:]
+    assert apply_merging_mode({"a": long_list}, {"a": {"1": 9}}, mode)["a"][2:] == long_list[2:]
 
 
 @pytest.mark.parametrize(
