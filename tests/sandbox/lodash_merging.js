@@ -2,7 +2,7 @@
 // argv: the directory lodash is installed in, the longest array the sandbox builds.
 // stdin: [[mode, currentJson, dataJson], ...]; stdout: one answer per case, the JSON of the result after
 // a JSON round trip (what the server would send back), or {"failure": why} where lodash throws or the
-// result holds a longer array than the sandbox builds.
+// result holds an array longer than the sandbox grows one (the cases send no arrays that long).
 'use strict';
 const fs = require('fs');
 
