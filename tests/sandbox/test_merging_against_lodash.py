@@ -13,6 +13,7 @@ import os
 import random
 import shutil
 import subprocess
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -109,18 +110,23 @@ def sandbox_answer(mode: str, current: str, data: str) -> Any:
         return "failure"
 
 
-def lodash_answers(lodash_directory: Path, cases: list[tuple[str, str, str]]) -> list[Any]:
-    completed = subprocess.run(
-        ["node", str(RUNNER), str(lodash_directory), str(MAX_ARRAY_LENGTH)],
-        input=json.dumps(cases),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
+def start_lodash(lodash_directory: Path, cases: list[tuple[str, str, str]]) -> subprocess.Popen:
+    """node working through the cases, started first so that it runs while the sandbox does the same."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as batch:
+        json.dump(cases, batch)
+        batch.seek(0)
+        command = ["node", str(RUNNER), str(lodash_directory), str(MAX_ARRAY_LENGTH)]
+        return subprocess.Popen(
+            command, stdin=batch, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+
+def lodash_answers(node: subprocess.Popen) -> list[Any]:
+    stdout, stderr = node.communicate(timeout=300)
+    assert node.returncode == 0, f"node failed: {stderr}"
     return [
         "failure" if isinstance(answer, dict) else ordered(json.loads(answer))
-        for answer in json.loads(completed.stdout)
+        for answer in json.loads(stdout)
     ]
 
 
@@ -150,16 +156,17 @@ def test_every_mode_agrees_with_lodash_on_random_corner_cases(lodash_directory):
     print(f"lodash differential test: {CASES} cases, seed {SEED} (TEXTER_MERGING_SEED to change)")
     started = time.perf_counter()
     cases = random_cases(SEED, CASES)
-    expected = lodash_answers(lodash_directory, cases)
+    node = start_lodash(lodash_directory, cases)
+    answers = [sandbox_answer(*case) for case in cases]
     differences = [
-        (case, answer, sandbox)
-        for case, answer in zip(cases, expected, strict=True)
-        if (sandbox := sandbox_answer(*case)) != answer
+        (case, expected, answer)
+        for case, expected, answer in zip(cases, lodash_answers(node), answers, strict=True)
+        if answer != expected
     ]
     print(f"{len(differences)} differences in {time.perf_counter() - started:.1f} s")
     shown = "\n".join(
-        f"  {mode} current={current} data={data}\n    lodash:  {answer}\n    sandbox: {sandbox}"
-        for (mode, current, data), answer, sandbox in differences[:5]
+        f"  {mode} current={current} data={data}\n    lodash:  {lodash}\n    sandbox: {sandbox}"
+        for (mode, current, data), lodash, sandbox in differences[:5]
     )
     assert not differences, f"seed {SEED}: {len(differences)} of {CASES} cases differ from lodash:\n{shown}"
 
