@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from .chats import public_view, search_view
+from .merging import MergeFailure
 from .payloads import InvalidRequest, chat_properties, crm_data_update, search_filters
 from .store import ChatStore, UnknownChat
 
@@ -95,6 +96,8 @@ def respond(request: ApiRequest, store: ChatStore, scopes: frozenset[str] | None
         return message(400, str(error))
     except UnknownChat:
         return message(404, f"Chat {route.chat_id} not found")
+    except MergeFailure as error:  # lodash threw inside the server: the write did not happen
+        return message(500, f"Internal server error: {error}")
 
 
 def _json_body(request: ApiRequest) -> Any:

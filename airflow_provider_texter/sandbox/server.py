@@ -187,7 +187,7 @@ def _decode_body(raw: bytes) -> tuple[bool, Any]:
         return True, None
     try:
         return True, json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested past Python's recursion limit: not JSON we can read
         return False, raw.decode("utf-8", "replace")
 
 

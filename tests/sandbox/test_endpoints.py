@@ -89,6 +89,21 @@ def test_invalid_crm_data_body_is_a_400_naming_the_field(client, texter_sandbox,
     assert texter_sandbox.chat(dana["_id"]) == dana
 
 
+def test_a_merge_lodash_would_throw_on_is_a_500_and_writes_nothing(client, texter_sandbox, dana):
+    body = {"data": {"customer": {"tags": {"length": -1}}}, "mergingMode": "merge"}
+    response = client.post(f"/chats/{dana['_id']}/crm-data", json=body)
+    assert response.status_code == 500 and "not a valid array length" in response.json()["message"]
+    assert texter_sandbox.chat(dana["_id"]) == dana
+
+
+def test_a_body_nested_past_the_recursion_limit_is_a_400(client, texter_sandbox, dana):
+    body = '{"data": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + ', "mergingMode": "merge"}'
+    response = client.post(
+        f"/chats/{dana['_id']}/crm-data", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert (response.status_code, response.json()) == (400, {"message": "body is not valid JSON"})
+
+
 def test_every_problem_of_a_body_is_reported_together(client, dana):
     response = client.post(f"/chats/{dana['_id']}/crm-data", json={"data": 1, "mergingMode": "x", "y": 2})
     assert response.json()["message"] == (
