@@ -56,6 +56,9 @@ class IncrementalSync:
             except TexterValidationError as error:
                 task.problem = f"row {task.row_number}: " + "; ".join(error.problems)
                 continue
+            except (ValueError, RecursionError) as error:  # a value the fingerprint cannot encode
+                task.problem = f"row {task.row_number}: {type(error).__name__}: {error}"
+                continue
             keyed.append(task)
         keys = [task.key_value for task in keyed]
         stored = self.state.look_up(keys, mark_seen=not self.preview) if self._readable else {}

@@ -1,16 +1,23 @@
-"""Keep the rows a run could not write in a table next to the source data, to query and retry them."""
+"""Keep the rows a run could not write in a table next to the source data, to query and retry them.
+
+Rows are appended in batches as the run goes, so a run with a million bad rows holds only one batch
+in memory and loses none of them.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+import threading
+import time
 from typing import Any
 
 from airflow_provider_texter.exceptions import TexterValidationError
 
 TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 COLUMNS = ("run_id", "row_number", "chat_key", "chat_id", "status", "reason", "row_json", "rejected_at")
+BATCH_SIZE = 1000
+FLUSH_EVERY_SECONDS = 5.0
 
 
 def check_table_name(table: str, *, field: str = "rejected_rows_table") -> str:
@@ -20,26 +27,59 @@ def check_table_name(table: str, *, field: str = "rejected_rows_table") -> str:
     return table
 
 
-def write_rejected_rows(db_hook: Any, table: str, run_id: str, rejected: Iterable[dict[str, Any]]) -> int:
-    """Create the table when missing and append one line per rejected row; returns how many were written."""
-    table = check_table_name(table)
-    db_hook.run(
-        f"CREATE TABLE IF NOT EXISTS {table} (run_id TEXT, row_number INTEGER, chat_key TEXT, chat_id TEXT, "
-        "status TEXT, reason TEXT, row_json TEXT, rejected_at TEXT)"
-    )
-    rows = [
-        (
-            run_id,
-            item["row_number"],
-            item["chat_key"],
-            item.get("chat_id"),
-            item["status"],
-            item["reason"],
-            json.dumps(item["row"], sort_keys=True),
-            item["rejected_at"],
-        )
-        for item in rejected
-    ]
-    if rows:
-        db_hook.insert_rows(table, rows, target_fields=list(COLUMNS), commit_every=1000)
-    return len(rows)
+class RejectedRowsTable:
+    """Appends rejected rows to ``table`` (created if missing) on ``connection``.
+
+    ``add`` is thread-safe (workers call it); ``flush_if_due`` and ``flush`` run on the thread that
+    owns the connection.
+    """
+
+    def __init__(self, connection: Any, table: str, run_id: str, *, placeholder: str) -> None:
+        self.connection = connection
+        self.table = check_table_name(table)
+        self.run_id = run_id
+        self.placeholder = placeholder
+        self.written = 0
+        self._lock = threading.Lock()
+        self._pending: list[dict[str, Any]] = []
+        self._last_flush = time.monotonic()
+
+    def create(self) -> None:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(
+                f"CREATE TABLE IF NOT EXISTS {self.table} (run_id TEXT, row_number INTEGER, chat_key TEXT, "
+                "chat_id TEXT, status TEXT, reason TEXT, row_json TEXT, rejected_at TEXT)"
+            )
+        finally:
+            cursor.close()
+        self.connection.commit()
+
+    def add(self, item: dict[str, Any]) -> None:
+        with self._lock:
+            self._pending.append(item)
+
+    def flush_if_due(self) -> None:
+        pending = len(self._pending)  # a racy read is fine: flush() takes the lock
+        if pending >= BATCH_SIZE or (pending and time.monotonic() - self._last_flush >= FLUSH_EVERY_SECONDS):
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            items, self._pending = self._pending, []
+        self._last_flush = time.monotonic()
+        if not items:
+            return
+        rows = [
+            (self.run_id, item["row_number"], item["chat_key"], item.get("chat_id"), item["status"],
+             item["reason"], json.dumps(item["row"], sort_keys=True), item["rejected_at"])
+            for item in items
+        ]  # fmt: skip
+        cursor = self.connection.cursor()
+        try:
+            marks = ", ".join([self.placeholder] * len(COLUMNS))
+            cursor.executemany(f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({marks})", rows)
+        finally:
+            cursor.close()
+        self.connection.commit()
+        self.written += len(rows)

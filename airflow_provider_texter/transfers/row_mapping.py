@@ -10,6 +10,8 @@ from typing import Any
 from airflow_provider_texter.exceptions import TexterValidationError
 
 PATH_PART = re.compile(r"^[^.\s][^.]*$")
+MAX_JSON_DEPTH = 64  # crmData is a document agents read: deeper nesting is a mistake, and it would
+# exhaust Python's recursion when validated or converted
 
 
 class RowMapper:
@@ -56,7 +58,7 @@ class RowMapper:
         for position, path in self.targets:
             value = row[position]
             if position in self.json_positions and isinstance(value, str):
-                value = self._parse_json(value, self.json_positions[position])
+                value = parse_json_column(value, self.json_positions[position])
             if value is None and not self.keep_nulls:
                 continue
             node = payload
@@ -64,13 +66,6 @@ class RowMapper:
                 node = node.setdefault(part, {})
             node[path[-1]] = value
         return payload
-
-    @staticmethod
-    def _parse_json(text: str, column: str) -> Any:
-        try:
-            return json.loads(text)
-        except ValueError as error:
-            raise TexterValidationError([f"{column}: is not valid JSON ({error}): {text[:80]!r}"]) from None
 
     @staticmethod
     def _check_columns(
@@ -113,3 +108,33 @@ class RowMapper:
                     problems.append(f"targets {'.'.join(path)!r} and {'.'.join(other)!r} overlap")
         if problems:
             raise TexterValidationError(problems, context="column mapping")
+
+
+def parse_json_column(text: str, column: str) -> Any:
+    """A column's JSON text as a value; too deep or broken JSON is the row's error, naming the column."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        value = None
+        depth = MAX_JSON_DEPTH + 1
+    except ValueError as error:
+        raise TexterValidationError([f"{column}: is not valid JSON ({error}): {text[:80]!r}"]) from None
+    else:
+        depth = json_depth(value)
+    if depth > MAX_JSON_DEPTH:
+        raise TexterValidationError([f"{column}: JSON nested deeper than {MAX_JSON_DEPTH} levels"])
+    return value
+
+
+def json_depth(value: Any) -> int:
+    """How deeply containers nest in ``value`` (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        for child in children:
+            if isinstance(child, (dict, list)):
+                stack.append((child, depth + 1))
+        if isinstance(node, (dict, list)):
+            deepest = max(deepest, depth)
+    return deepest

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
-from airflow_provider_texter.exceptions import TexterPermanentError, TexterValidationError
+from airflow_provider_texter.exceptions import (
+    TexterAuthError,
+    TexterConfigError,
+    TexterError,
+    TexterPermanentError,
+    TexterValidationError,
+)
+from airflow_provider_texter.transfers.run_guard import RunGuard
 from airflow_provider_texter.validation import to_json_value
 
 SAMPLE_SIZE = 20
@@ -45,6 +52,7 @@ class RowTask:
     problem: str | None = None
     fingerprint: str | None = None
     unchanged: bool = False
+    chat_id: str | None = None  # the chat being written, for reports
 
 
 @dataclass
@@ -64,7 +72,10 @@ class SyncSummary:
     retries: int = 0
     seconds: float = 0.0
     aborted: str | None = None
-    rejected: list[dict[str, Any]] = field(default_factory=list)
+    not_attempted: int | None = None
+    # The first SAMPLE_SIZE failed and unmatched rows: XCom and the log stay small; the table has all.
+    failed_sample: list[dict[str, Any]] = field(default_factory=list)
+    unmatched_sample: list[dict[str, Any]] = field(default_factory=list)
     would_send: list[dict[str, Any]] = field(default_factory=list)
 
     @property
@@ -87,11 +98,12 @@ class SyncSummary:
             "retries": self.retries,
             "seconds": round(self.seconds, 3),
             "rows_per_second": rate,
-            "failed_rows": [item for item in self.rejected if item["status"] == "failed"],
-            "unmatched_rows": [item for item in self.rejected if item["status"] == "unmatched"],
+            "failed_rows": self.failed_sample,
+            "unmatched_rows": self.unmatched_sample,
         }
         if self.aborted:
             result["aborted"] = self.aborted
+            result["not_attempted"] = self.not_attempted
         if self.dry_run:
             result["would_send"] = self.would_send
         return result
@@ -109,6 +121,8 @@ class RowSync:
     :param total_rows: the result size when known, for the ETA.
     :param outcomes: receives each sent row's outcome (a stateful run), keyed by the task's key.
     :param tick: called on the feeding thread at least every half second, to commit and renew.
+    :param guard: decides when failures end the run early (by default no row may fail).
+    :param on_rejected: receives every rejected row (thread-safe), e.g. ``RejectedRowsTable.add``.
     """
 
     def __init__(
@@ -125,6 +139,8 @@ class RowSync:
         log: logging.Logger | None = None,
         outcomes: Outcomes | None = None,
         tick: Callable[[], None] = lambda: None,
+        guard: RunGuard | None = None,
+        on_rejected: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.write = write
         self.resolve_chat_ids = resolve_chat_ids
@@ -135,6 +151,8 @@ class RowSync:
         self.log = log or logging.getLogger(__name__)
         self.outcomes = outcomes
         self.tick = tick
+        self.guard = guard or RunGuard(workers=max_workers)
+        self.on_rejected = on_rejected
         self.summary = SyncSummary(dry_run=dry_run)
         self._lock = threading.Lock()
         self._abort = threading.Event()
@@ -146,9 +164,9 @@ class RowSync:
     def run(self, tasks: Iterable[RowTask]) -> SyncSummary:
         """Feed every task to the workers, wait for them, and return the summary.
 
-        A transient API failure that outlived the hook's retries (or any unexpected error) stops
-        the run: no new rows are started, rows in flight finish, and the error is raised after the
-        summary is complete, with the unattempted rows counted as read but not done.
+        A run-level error (401/403, a broken connection), a spent failure budget or an API that
+        keeps failing stops the run: no new rows are started, rows in flight finish, and the error
+        is raised after the summary is complete, with the rows not attempted counted.
         """
         workers = [
             threading.Thread(target=self._work, args=(work,), name=f"texter-sync-{index}", daemon=True)
@@ -180,11 +198,19 @@ class RowSync:
                     self.tick()
             self.summary.seconds = time.monotonic() - self._started
         if self._fatal is not None:
+            total = self.total_rows if self.total_rows is not None else self.summary.rows_read
+            self.summary.not_attempted = max(total - self.summary.rows_done, 0)
             raise self._fatal
         return self.summary
 
     def reject(
-        self, task: RowTask, reason: str, *, status: str = "failed", chat_id: str | None = None
+        self,
+        task: RowTask,
+        reason: str,
+        *,
+        status: str = "failed",
+        chat_id: str | None = None,
+        transient: bool = False,
     ) -> None:
         """Record a row that was not written, with everything needed to find and retry it."""
         if self.outcomes is not None and task.fingerprint is not None:
@@ -201,9 +227,26 @@ class RowSync:
         with self._lock:
             if status == "failed":
                 self.summary.failed += 1
+                sample = self.summary.failed_sample
+                stop = self.guard.failed_row(transient=transient, reason=reason)
             else:
                 self.summary.unmatched += 1
-            self.summary.rejected.append(item)
+                sample = self.summary.unmatched_sample
+                stop = None
+            if len(sample) < SAMPLE_SIZE:
+                sample.append(item)
+        if self.on_rejected is not None:
+            self.on_rejected(item)
+        if stop is not None:
+            self._stop(stop)
+
+    def _stop(self, error: BaseException) -> None:
+        """End the run with ``error``: no new rows start, rows in flight finish."""
+        with self._lock:
+            if self._fatal is None:
+                self._fatal = error
+                self.summary.aborted = f"{type(error).__name__}: {error}"
+        self._abort.set()
 
     def _put(self, work: queue.Queue, item: Any) -> None:
         """Hand ``item`` to a worker; while its queue is full, keep ticking."""
@@ -223,32 +266,46 @@ class RowSync:
                 self._handle(task)
 
     def _handle(self, task: RowTask) -> None:
-        chat_id = None
-        try:
-            chat_ids = self.resolve_chat_ids(task)
-            if not chat_ids:
-                self.reject(task, f"no chat found for {task.chat_key}", status="unmatched")
+        """One row, and what its failure means: the row's alone, or the whole run's."""
+        for attempt in (1, 2):
+            try:
+                self._deliver(task)
                 return
-            if self.skip_empty and not task.payload:
-                with self._lock:
-                    self.summary.skipped += 1
+            except (TexterAuthError, TexterConfigError) as error:  # the token or connection: every row
+                self.reject(task, str(error), chat_id=task.chat_id)
+                self._stop(error)
                 return
-            for chat_id in chat_ids:
-                written = self.write(chat_id, task.payload)
-                self._count_write(chat_id, written)
+            except TexterPermanentError as error:
+                self.reject(task, str(error), chat_id=task.chat_id)
+                return
+            except TexterError as error:  # 429/5xx/network after the hook's retries: once more, afresh
+                if attempt == 2 or self._abort.is_set():
+                    self.reject(task, str(error), chat_id=task.chat_id, transient=True)
+                    return
+            except Exception as error:  # anything else is this row's problem, named, never the run's
+                self.reject(
+                    task, f"row {task.row_number}: {type(error).__name__}: {error}", chat_id=task.chat_id
+                )
+                return
+
+    def _deliver(self, task: RowTask) -> None:
+        chat_ids = self.resolve_chat_ids(task)
+        if not chat_ids:
+            self.reject(task, f"no chat found for {task.chat_key}", status="unmatched")
+            return
+        if self.skip_empty and not task.payload:
             with self._lock:
-                self.summary.succeeded += 1
-            if self.outcomes is not None and task.fingerprint is not None:
-                self.outcomes.confirm(task.key_value, task.fingerprint, chat_ids)
-        except TexterPermanentError as error:
-            self.reject(task, str(error), chat_id=chat_id)
-        except BaseException as error:  # transient after retries, or a bug: stop feeding, keep the row
-            self.reject(task, f"run aborted: {error}", chat_id=chat_id)
-            with self._lock:
-                if self._fatal is None:
-                    self._fatal = error
-                    self.summary.aborted = f"{type(error).__name__}: {error}"
-            self._abort.set()
+                self.summary.skipped += 1
+            return
+        for chat_id in chat_ids:
+            task.chat_id = chat_id
+            written = self.write(chat_id, task.payload)
+            self._count_write(chat_id, written)
+        with self._lock:
+            self.summary.succeeded += 1
+            self.guard.succeeded()
+        if self.outcomes is not None and task.fingerprint is not None:
+            self.outcomes.confirm(task.key_value, task.fingerprint, chat_ids)
 
     def _count_write(self, chat_id: str, written: Any) -> None:
         with self._lock:

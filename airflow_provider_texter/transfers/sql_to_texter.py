@@ -14,13 +14,14 @@ from airflow.providers.common.sql.hooks.sql import DbApiHook
 
 from airflow_provider_texter.chat_lookup import check_multiple_chat_policy
 from airflow_provider_texter.compat import BaseHook, BaseOperator
-from airflow_provider_texter.exceptions import TexterPermanentError, TexterValidationError
+from airflow_provider_texter.exceptions import TexterValidationError
 from airflow_provider_texter.hooks.texter import POOL_SIZE, TexterHook
 from airflow_provider_texter.phones import default_region_of
 from airflow_provider_texter.transfers.incremental import IncrementalSync
-from airflow_provider_texter.transfers.rejected_rows import check_table_name, write_rejected_rows
+from airflow_provider_texter.transfers.rejected_rows import RejectedRowsTable, check_table_name
 from airflow_provider_texter.transfers.row_mapping import RowMapper
-from airflow_provider_texter.transfers.row_sync import RowSync, RowTask, SyncSummary
+from airflow_provider_texter.transfers.row_sync import SAMPLE_SIZE, RowSync, RowTask, SyncSummary
+from airflow_provider_texter.transfers.run_guard import RunGuard
 from airflow_provider_texter.transfers.sql_rows import count_rows, streamed_rows
 from airflow_provider_texter.transfers.sync_lease import SyncLease
 from airflow_provider_texter.transfers.sync_state import SyncState
@@ -189,16 +190,38 @@ class SqlToTexterOperator(BaseOperator):
     def execute(self, context: Context) -> dict[str, Any]:
         self._check_arguments()
         total = count_rows(self.db_hook, self.sql, self.parameters) if self.count_rows else None
+        guard = RunGuard(
+            max_failed_rows=self.max_failed_rows,
+            max_failed_ratio=self.max_failed_ratio,
+            total_rows=total,
+            workers=self.max_workers,
+        )
         dialect = getattr(self.db_hook, "dialect_name", None)
         with ExitStack() as open_connections:
             read_connection = open_connections.enter_context(closing(self.db_hook.get_conn()))
+            side_connection = read_connection  # for the state and the rejected rows, on this thread
+            if dialect not in SHARED_CONNECTION_DIALECTS and (self.state_table or self.rejected_rows_table):
+                side_connection = open_connections.enter_context(closing(self.db_hook.get_conn()))
             incremental = None
             if self.state_table:
-                state_connection = read_connection
-                if dialect not in SHARED_CONNECTION_DIALECTS:
-                    state_connection = open_connections.enter_context(closing(self.db_hook.get_conn()))
-                incremental = self._incremental(context, state_connection)
+                incremental = self._incremental(context, side_connection)
                 incremental.start()
+            rejected_table = None
+            if self.rejected_rows_table and not self.preview:
+                rejected_table = RejectedRowsTable(
+                    side_connection,
+                    self.rejected_rows_table,
+                    context["run_id"],
+                    placeholder=self.db_hook.placeholder,
+                )
+                rejected_table.create()
+
+            def tick() -> None:
+                if incremental:
+                    incremental.tick()
+                if rejected_table:
+                    rejected_table.flush_if_due()
+
             with streamed_rows(
                 read_connection, dialect, self.sql, self.parameters, batch_size=self.batch_size
             ) as (columns, rows):
@@ -220,15 +243,22 @@ class SqlToTexterOperator(BaseOperator):
                     total_rows=total,
                     log=self.log,
                     outcomes=incremental.state if incremental and not self.preview else None,
-                    tick=incremental.tick if incremental else lambda: None,
+                    tick=tick,
+                    guard=guard,
+                    on_rejected=rejected_table.add if rejected_table else None,
                 )
                 try:
                     sync.run(self._tasks(rows, mapper, incremental))
                 finally:
                     if incremental:
                         incremental.finish(sync.summary, completed=sync.summary.aborted is None)
-                    self._finish(context, sync.summary)
-        return self._result(sync.summary)
+                    if rejected_table:
+                        rejected_table.flush()
+                    self._finish(sync.summary)
+        verdict = guard.verdict(sync.summary.rows_read)
+        if verdict is not None:
+            raise type(verdict)(f"{verdict}; " + self._where_rejected_rows_are())
+        return sync.summary.as_dict()
 
     def _incremental(self, context: Context, connection: Any) -> IncrementalSync:
         """The state and lease of this sync, on ``connection``; named after the task unless ``sync_id``."""
@@ -330,6 +360,8 @@ class SqlToTexterOperator(BaseOperator):
             task.payload = mapper.payload(row)
         except TexterValidationError as error:
             task.problem = f"row {row_number}: " + "; ".join(error.problems)
+        except Exception as error:  # whatever one row holds, it fails that row, never the run
+            task.problem = f"row {row_number}: {type(error).__name__}: {error}"
         return task
 
     def _key_value(self, raw_key: Any, key_column: str) -> str:
@@ -351,15 +383,10 @@ class SqlToTexterOperator(BaseOperator):
             on_multiple_chats=self.on_multiple_chats,
         )
 
-    def _finish(self, context: Context, summary: SyncSummary) -> None:
-        """Count requests, keep the rejected rows, and log the summary: also when the run aborts."""
+    def _finish(self, summary: SyncSummary) -> None:
+        """Count requests and log the summary with a sample of the rejected rows: also when the run stops."""
         summary.requests = self.texter_hook.request_count
         summary.retries = self.texter_hook.retry_count
-        if self.rejected_rows_table and summary.rejected and not self.preview:
-            written = write_rejected_rows(
-                self.db_hook, self.rejected_rows_table, context["run_id"], summary.rejected
-            )
-            self.log.info("Wrote %d rejected rows to %s", written, self.rejected_rows_table)
         result = summary.as_dict()
         self.log.info(
             "%sSummary: %d rows read, %d sent, %d succeeded, %d unchanged, %d failed, %d unmatched, "
@@ -370,31 +397,28 @@ class SqlToTexterOperator(BaseOperator):
             summary.requests, self.texter_hook.chats_by_phone.phones_searched, summary.retries,
             summary.seconds, result["rows_per_second"],
         )  # fmt: skip
-        for item in summary.rejected:
+        if summary.aborted:
+            self.log.error("The run stopped early (%s); %d rows were not attempted", summary.aborted,
+                           summary.not_attempted or 0)  # fmt: skip
+        for item in summary.failed_sample + summary.unmatched_sample:
             self.log.warning(
                 "Row %d (%s) %s: %s", item["row_number"], item["chat_key"], item["status"], item["reason"]
             )
+        unlisted = (
+            summary.failed + summary.unmatched - len(summary.failed_sample) - len(summary.unmatched_sample)
+        )
+        if unlisted:
+            self.log.warning("... and %d more rejected rows: %s", unlisted, self._where_rejected_rows_are())
         if self.preview:
             for item in summary.would_send:
                 self.log.info("[preview] would send to chat %s: %s", item["chat_id"], item["body"])
 
-    def _result(self, summary: SyncSummary) -> dict[str, Any]:
-        """The summary for XCom, or a failure when more rows failed than allowed."""
-        result = summary.as_dict()
-        ratio = summary.failed / summary.rows_read if summary.rows_read else 0.0
-        max_rows = (
-            0 if self.max_failed_rows is None and self.max_failed_ratio is None else self.max_failed_rows
+    def _where_rejected_rows_are(self) -> str:
+        if self.rejected_rows_table and not self.preview:
+            return f"every one is in table {self.rejected_rows_table}"
+        return (
+            f"the log and XCom list the first {SAMPLE_SIZE} of each kind; set rejected_rows_table to keep all"
         )
-        too_many_rows = max_rows is not None and summary.failed > max_rows
-        too_high_ratio = self.max_failed_ratio is not None and ratio > self.max_failed_ratio
-        if too_many_rows or too_high_ratio:
-            raise TexterPermanentError(
-                f"{summary.failed} of {summary.rows_read} rows failed (allowed: max_failed_rows="
-                f"{max_rows}, max_failed_ratio={self.max_failed_ratio}); "
-                "the failed rows are listed in the log above"
-                + (f" and in table {self.rejected_rows_table}" if self.rejected_rows_table else "")
-            )
-        return result
 
 
 def as_bool(value: bool | str, *, field: str = "full_refresh") -> bool:

@@ -10,8 +10,9 @@ from decimal import Decimal
 import pytest
 
 from airflow_provider_texter.compat import AirflowFailException
-from airflow_provider_texter.exceptions import TexterServerError, TexterValidationError
+from airflow_provider_texter.exceptions import TexterValidationError
 from airflow_provider_texter.sandbox import make_chat
+from airflow_provider_texter.transfers.run_guard import TexterUnavailableError
 from airflow_provider_texter.transfers.sql_to_texter import SqlToTexterOperator
 
 CUSTOMERS = {"chat_id": "TEXT", "plan": "TEXT", "lead_id": "INTEGER", "ltv": "NUMERIC", "last_order": "DATE"}
@@ -106,14 +107,14 @@ def test_invalid_rows_and_missing_chats_are_counted_listed_and_kept(sqlite_wareh
     assert stored[2][2] == f"chat_id={unknown}"
 
 
-def test_too_many_failed_rows_fail_the_task_after_the_run(sqlite_warehouse, texter_sandbox, hook):
+def test_too_many_failed_rows_stop_the_run_at_once(sqlite_warehouse, texter_sandbox, hook):
     chat_ids = seed(texter_sandbox, 3)
-    sqlite_warehouse.load(
-        "customers", CUSTOMERS, [(chat_ids[0], "pro", 1, None, None), ("nope", "pro", 2, None, None)]
-    )
-    with pytest.raises(AirflowFailException, match=r"1 of 2 rows failed \(allowed: max_failed_rows=0"):
-        run(sqlite_warehouse, sql="SELECT chat_id, plan FROM customers", chat_id_column="chat_id")
-    assert texter_sandbox.chat(chat_ids[0])["crmData"] == {"plan": "pro"}
+    rows = [("nope", "pro", 0, None, None)] + [(chat_id, "pro", 1, None, None) for chat_id in chat_ids]
+    sqlite_warehouse.load("customers", CUSTOMERS, rows * 200)
+    with pytest.raises(AirflowFailException, match=r"failed rows: 2 \(allowed: max_failed_rows=1"):
+        run(sqlite_warehouse, sql="SELECT chat_id, plan FROM customers", chat_id_column="chat_id",
+            max_failed_rows=1, max_workers=1)  # fmt: skip
+    assert len(texter_sandbox.requests) < 10  # the other 790 rows were not attempted
 
 
 def test_failed_ratio_threshold(sqlite_warehouse, texter_sandbox, hook):
@@ -125,7 +126,7 @@ def test_failed_ratio_threshold(sqlite_warehouse, texter_sandbox, hook):
     result = run(sqlite_warehouse, sql="SELECT chat_id, plan FROM customers", chat_id_column="chat_id",
                  max_failed_ratio=0.1)  # fmt: skip
     assert (result["succeeded"], result["failed"]) == (9, 1)
-    with pytest.raises(AirflowFailException, match="1 of 10 rows failed"):
+    with pytest.raises(AirflowFailException, match=r"failed rows: 1 of 10 \(allowed"):
         run(sqlite_warehouse, sql="SELECT chat_id, plan FROM customers", chat_id_column="chat_id",
             max_failed_ratio=0.05)  # fmt: skip
 
@@ -215,21 +216,32 @@ def test_bursts_of_5xx_are_retried_without_losing_rows(sqlite_warehouse, texter_
     assert (result["succeeded"], result["retries"]) == (40, 6)
 
 
-def test_api_down_aborts_the_run_with_a_retryable_error(sqlite_warehouse, texter_sandbox, connect):
+def test_api_down_opens_the_circuit_breaker_with_a_retryable_error(sqlite_warehouse, texter_sandbox, connect):
     connect(backoff_factor=0.01, max_retries=1)
-    chat_ids = seed(texter_sandbox, 50)
+    chat_ids = seed(texter_sandbox, 500)
     sqlite_warehouse.load(
         "customers", CUSTOMERS, [(chat_id, "pro", i, None, None) for i, chat_id in enumerate(chat_ids)]
     )
-    texter_sandbox.fail_next(10_000, status=503)
-    with pytest.raises(TexterServerError, match="gave up after 1 retries"):
-        run(
-            sqlite_warehouse,
-            sql="SELECT chat_id, plan FROM customers",
-            chat_id_column="chat_id",
-            max_workers=2,
-        )
-    assert len(texter_sandbox.requests) < 50 * 2
+    texter_sandbox.fail_next(100_000, status=503)
+    with pytest.raises(TexterUnavailableError, match="failed 4 rows in a row after retries") as stopped:
+        run(sqlite_warehouse, sql="SELECT chat_id, plan FROM customers", chat_id_column="chat_id",
+            max_workers=2, max_failed_ratio=1.0)  # fmt: skip
+    assert not isinstance(stopped.value, AirflowFailException)
+    # 4 rows (+ 1 in flight) x 2 tries (the re-queue) x 2 requests (the hook's retry)
+    assert len(texter_sandbox.requests) <= 5 * 2 * 2
+
+
+def test_one_unlucky_row_is_requeued_instead_of_failing(sqlite_warehouse, texter_sandbox, connect):
+    connect(backoff_factor=0.01, max_retries=1)
+    chat_ids = seed(texter_sandbox, 3)
+    sqlite_warehouse.load(
+        "customers", CUSTOMERS, [(chat_id, "pro", i, None, None) for i, chat_id in enumerate(chat_ids)]
+    )
+    texter_sandbox.fail_next(2, status=503)  # the first row's request and its retry
+    result = run(sqlite_warehouse, sql="SELECT chat_id, plan FROM customers", chat_id_column="chat_id",
+                 max_workers=1)  # fmt: skip
+    assert (result["succeeded"], result["failed"]) == (3, 0)
+    assert len(texter_sandbox.requests) == 5
 
 
 def test_dry_run_validates_and_resolves_but_writes_nothing(sqlite_warehouse, texter_sandbox, hook):
@@ -319,3 +331,46 @@ def test_progress_lines_show_rate_and_eta_when_counted(sqlite_warehouse, texter_
     progress = [line for line in capfd.readouterr().out.splitlines() if "Progress:" in line]
     assert progress and all("/5 rows done" in line for line in progress)
     assert any("rows/s, ETA" in line for line in progress)
+
+
+def test_a_rejected_token_stops_the_run_and_fails_it_for_good(sqlite_warehouse, texter_sandbox, connect):
+    connect(token="revoked-token")
+    chat_ids = seed(texter_sandbox, 300)
+    sqlite_warehouse.load(
+        "customers", CUSTOMERS, [(chat_id, "pro", i, None, None) for i, chat_id in enumerate(chat_ids)]
+    )
+    with pytest.raises(AirflowFailException, match="401"):
+        run(sqlite_warehouse, sql="SELECT chat_id, plan FROM customers", chat_id_column="chat_id",
+            max_workers=4, max_failed_ratio=1.0)  # fmt: skip
+    assert len(texter_sandbox.requests) <= 4  # the rows in flight, not 300 x 401
+
+
+def test_a_row_nothing_can_read_fails_alone_naming_row_and_column(sqlite_warehouse, texter_sandbox, hook):
+    chat_ids = seed(texter_sandbox, 3)
+    deep = "[" * 5000 + "]" * 5000
+    rows = [(chat_ids[0], '["vip"]'), (chat_ids[1], deep), (chat_ids[2], "[" * 70 + "]" * 70)]
+    sqlite_warehouse.load("tagged", {"chat_id": "TEXT", "tags": "TEXT"}, rows)
+    sql = "SELECT chat_id, tags FROM tagged ORDER BY rowid"
+    result = run(
+        sqlite_warehouse, sql=sql, chat_id_column="chat_id", json_columns=["tags"], max_failed_rows=2
+    )
+    assert (result["succeeded"], result["failed"]) == (1, 2)
+    assert [item["reason"] for item in result["failed_rows"]] == [
+        "row 2: tags: JSON nested deeper than 64 levels",
+        "row 3: tags: JSON nested deeper than 64 levels",
+    ]
+
+
+def test_xcom_and_log_keep_a_sample_and_the_table_keeps_every_rejected_row(
+    sqlite_warehouse, texter_sandbox, hook, capfd
+):
+    seed(texter_sandbox, 1)
+    sqlite_warehouse.load("customers", CUSTOMERS, [(f"nope{i}", "pro", i, None, None) for i in range(150)])
+    result = run(sqlite_warehouse, sql="SELECT chat_id, plan FROM customers", chat_id_column="chat_id",
+                 max_failed_ratio=1.0, rejected_rows_table="rejected")  # fmt: skip
+    assert result["failed"] == 150 and len(result["failed_rows"]) == 20
+    assert len(json.dumps(result)) < 20_000
+    assert sqlite_warehouse.records("SELECT COUNT(*) FROM rejected") == [(150,)]
+    log = capfd.readouterr().out
+    assert log.count(" failed: ") == 20
+    assert "... and 130 more rejected rows: every one is in table rejected" in log
