@@ -84,7 +84,7 @@ class SyncSummary:
 
     def as_dict(self) -> dict[str, Any]:
         rate = round(self.rows_done / self.seconds, 1) if self.seconds else 0.0
-        result = {
+        result: dict[str, Any] = {
             "dry_run": self.dry_run,
             "rows_read": self.rows_read,
             "sent": self.sent,
@@ -136,7 +136,7 @@ class RowSync:
         skip_empty: bool = True,
         progress_every: float = 30.0,
         total_rows: int | None = None,
-        log: logging.Logger | None = None,
+        log: Any = None,  # Airflow's task logger (structlog) or a logging.Logger
         outcomes: Outcomes | None = None,
         tick: Callable[[], None] = lambda: None,
         guard: RunGuard | None = None,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import socket
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing
 from functools import cached_property
 from itertools import islice
@@ -204,7 +204,7 @@ class SqlToTexterOperator(BaseOperator):
                 side_connection = open_connections.enter_context(closing(self.db_hook.get_conn()))
             incremental = None
             if self.state_table:
-                incremental = self._incremental(context, side_connection)
+                incremental = self._incremental(context, side_connection, self.state_table)
                 incremental.start()
             rejected_table = None
             if self.rejected_rows_table and not self.preview:
@@ -227,7 +227,7 @@ class SqlToTexterOperator(BaseOperator):
             ) as (columns, rows):
                 mapper = RowMapper(
                     columns,
-                    key_columns=[self.chat_id_column or self.phone_column],
+                    key_columns=[self.key_column],
                     column_map=self.column_map,
                     keep_nulls=self.keep_nulls,
                     json_columns=self.json_columns or (),
@@ -260,7 +260,12 @@ class SqlToTexterOperator(BaseOperator):
             raise type(verdict)(f"{verdict}; " + self._where_rejected_rows_are())
         return sync.summary.as_dict()
 
-    def _incremental(self, context: Context, connection: Any) -> IncrementalSync:
+    @property
+    def key_column(self) -> str:
+        """The column naming each row's chat: ``chat_id_column`` or ``phone_column`` (one is set)."""
+        return self.chat_id_column or self.phone_column or ""
+
+    def _incremental(self, context: Context, connection: Any, state_table: str) -> IncrementalSync:
         """The state and lease of this sync, on ``connection``; named after the task unless ``sync_id``."""
         ti = context.get("ti")
         map_index = getattr(ti, "map_index", -1)
@@ -271,7 +276,7 @@ class SqlToTexterOperator(BaseOperator):
         placeholder = self.db_hook.placeholder
         lease = SyncLease(
             connection,
-            f"{self.state_table}_lease",
+            f"{state_table}_lease",
             sync_id,
             owner=f"{self.dag_id}|{self.task_id}|{run_id}|{map_index}",
             holder=f"DAG {self.dag_id!r} task {self.task_id!r} run {run_id!r} "
@@ -279,7 +284,7 @@ class SqlToTexterOperator(BaseOperator):
             placeholder=placeholder,
         )
         state = SyncState(
-            connection, self.state_table, sync_id, placeholder=placeholder, batch_size=self.batch_size
+            connection, state_table, sync_id, placeholder=placeholder, batch_size=self.batch_size
         )
         return IncrementalSync(
             state,
@@ -299,23 +304,20 @@ class SqlToTexterOperator(BaseOperator):
             problems.append(f"merging_mode: {self.merging_mode!r} is not one of {', '.join(MERGING_MODES)}")
         if bool(self.chat_id_column) == bool(self.phone_column):
             problems.append("chat_id_column and phone_column: give exactly one of them")
-        for check in (
-            lambda: check_multiple_chat_policy(self.on_multiple_chats),
-            lambda: default_region_of(self.default_region, self.default_country_code),
-        ):
-            try:
-                check()
-            except TexterValidationError as error:
-                problems += error.problems
         if self.max_failed_ratio is not None and not 0 <= self.max_failed_ratio <= 1:
             problems.append(f"max_failed_ratio: must be between 0 and 1, got {self.max_failed_ratio!r}")
         if not 1 <= self.max_workers <= POOL_SIZE:
             problems.append(f"max_workers: must be from 1 to {POOL_SIZE}, got {self.max_workers!r}")
-        checks = [lambda: as_bool(self.full_refresh, field="full_refresh")]
-        if self.rejected_rows_table is not None:
-            checks.append(lambda: check_table_name(self.rejected_rows_table))
-        if self.state_table is not None:
-            checks.append(lambda: check_table_name(self.state_table, field="state_table"))
+        checks: list[Callable[[], object]] = [
+            lambda: as_bool(self.full_refresh, field="full_refresh"),
+            lambda: check_multiple_chat_policy(self.on_multiple_chats),
+            lambda: default_region_of(self.default_region, self.default_country_code),
+        ]
+        rejected_rows_table, state_table = self.rejected_rows_table, self.state_table
+        if rejected_rows_table is not None:
+            checks.append(lambda: check_table_name(rejected_rows_table))
+        if state_table is not None:
+            checks.append(lambda: check_table_name(state_table, field="state_table"))
         for check in checks:
             try:
                 check()
@@ -352,7 +354,7 @@ class SqlToTexterOperator(BaseOperator):
             yield from tasks
 
     def _task(self, row_number: int, row: Sequence[Any], mapper: RowMapper) -> RowTask:
-        key_column = self.chat_id_column or self.phone_column
+        key_column = self.key_column
         raw_key = mapper.key(row, key_column)
         task = RowTask(row_number, f"{key_column}={raw_key}", raw_key, {}, row)
         try:
