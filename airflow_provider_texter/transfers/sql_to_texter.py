@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing
@@ -189,6 +190,7 @@ class SqlToTexterOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         self._check_arguments()
+        wake = threading.Event()  # workers and the state wake the feeding thread with it
         total = count_rows(self.db_hook, self.sql, self.parameters) if self.count_rows else None
         guard = RunGuard(
             max_failed_rows=self.max_failed_rows,
@@ -204,7 +206,7 @@ class SqlToTexterOperator(BaseOperator):
                 side_connection = open_connections.enter_context(closing(self.db_hook.get_conn()))
             incremental = None
             if self.state_table:
-                incremental = self._incremental(context, side_connection, self.state_table)
+                incremental = self._incremental(context, side_connection, self.state_table, wake)
                 incremental.start()
             rejected_table = None
             if self.rejected_rows_table and not self.preview:
@@ -246,6 +248,7 @@ class SqlToTexterOperator(BaseOperator):
                     tick=tick,
                     guard=guard,
                     on_rejected=rejected_table.add if rejected_table else None,
+                    wake=wake,
                 )
                 try:
                     sync.run(self._tasks(rows, mapper, incremental))
@@ -265,7 +268,9 @@ class SqlToTexterOperator(BaseOperator):
         """The column naming each row's chat: ``chat_id_column`` or ``phone_column`` (one is set)."""
         return self.chat_id_column or self.phone_column or ""
 
-    def _incremental(self, context: Context, connection: Any, state_table: str) -> IncrementalSync:
+    def _incremental(
+        self, context: Context, connection: Any, state_table: str, wake: threading.Event
+    ) -> IncrementalSync:
         """The state and lease of this sync, on ``connection``; named after the task unless ``sync_id``."""
         ti = context.get("ti")
         map_index = getattr(ti, "map_index", -1)
@@ -284,7 +289,12 @@ class SqlToTexterOperator(BaseOperator):
             placeholder=placeholder,
         )
         state = SyncState(
-            connection, state_table, sync_id, placeholder=placeholder, batch_size=self.batch_size
+            connection,
+            state_table,
+            sync_id,
+            placeholder=placeholder,
+            batch_size=self.batch_size,
+            wake=wake,
         )
         return IncrementalSync(
             state,

@@ -22,6 +22,7 @@ from airflow_provider_texter.transfers.rejected_rows import check_table_name
 MAX_KEY_LENGTH = 200
 LOOKUP_BATCH = 500
 FLUSH_EVERY_SECONDS = 5.0
+BATCH_WAIT_SECONDS = 5.0
 
 
 def _tagged(value: Any) -> str:
@@ -51,7 +52,9 @@ class SyncState:
     :param connection: a DB-API connection of its own, or (SQLite) the one the rows are read from:
         a second SQLite connection could not commit while the read is open.
     :param placeholder: the driver's parameter marker (``?`` or ``%s``), from the hook.
-    :param batch_size: confirmations committed together; a crash loses at most this many.
+    :param batch_size: confirmations committed together; a crash loses at most this many, plus one
+        per worker: a worker that would grow the batch further waits until it is committed.
+    :param wake: set when a batch is full, to wake the thread that commits.
     """
 
     def __init__(
@@ -62,6 +65,7 @@ class SyncState:
         *,
         placeholder: str,
         batch_size: int = 1000,
+        wake: threading.Event | None = None,
     ) -> None:
         self.connection = connection
         self.table = check_table_name(table, field="state_table")
@@ -70,8 +74,10 @@ class SyncState:
         self.batch_size = batch_size
         self.run_token = uuid.uuid4().hex
         self.committed = 0
-        self._lock = threading.Lock()
+        self.wake = wake or threading.Event()
+        self._lock = threading.Condition()
         self._outcomes: list[tuple[str, tuple[str, str] | None]] = []
+        self._uncommitted_outcomes = 0
         self._uncommitted = False
         self._last_flush = time.monotonic()
 
@@ -123,13 +129,22 @@ class SyncState:
 
     def confirm(self, key: str, fingerprint: str, chat_ids: Sequence[str]) -> None:
         """Texter accepted this row's request (for every chat of it): remember it at the next flush."""
-        with self._lock:
-            self._outcomes.append((key, (fingerprint, json.dumps(list(chat_ids)))))
+        self._add(key, (fingerprint, json.dumps(list(chat_ids))))
 
     def forget(self, key: str) -> None:
         """The row was not written: drop what the state held for it, so the next run sends it again."""
+        self._add(key, None)
+
+    def _add(self, key: str, outcome: tuple[str, str] | None) -> None:
         with self._lock:
-            self._outcomes.append((key, None))
+            self._outcomes.append((key, outcome))
+            self._uncommitted_outcomes += 1
+            if self._uncommitted_outcomes >= self.batch_size:
+                self.wake.set()
+                # Wait (bounded, so nothing can hang) until the feeding thread committed the batch.
+                self._lock.wait_for(
+                    lambda: self._uncommitted_outcomes < self.batch_size, timeout=BATCH_WAIT_SECONDS
+                )
 
     def flush_if_due(self) -> None:
         pending = len(self._outcomes)  # a racy read is fine: flush() takes the lock
@@ -171,6 +186,9 @@ class SyncState:
         self.connection.commit()
         self._uncommitted = False
         self.committed += len(confirmed)
+        with self._lock:
+            self._uncommitted_outcomes -= len(outcomes)
+            self._lock.notify_all()
 
     def count_removed(self) -> int:
         """Keys the state holds for this sync that this run's result did not have."""
