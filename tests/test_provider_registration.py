@@ -57,3 +57,10 @@ def test_connection_form_labels_match_between_provider_info_and_hook():
         "backoff_factor",
         "max_requests_per_second",
     }
+
+
+def test_provider_page_links_to_the_documentation():
+    from airflow.providers_manager import ProvidersManager
+
+    provider = ProvidersManager().providers["airflow-provider-texter"]
+    assert provider.data["documentation-url"] == "https://github.com/texter-airflow/airflow-provider-texter#readme"
