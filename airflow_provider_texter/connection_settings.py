@@ -44,12 +44,15 @@ def settings_from_connection(
         )
     if not isinstance(extra, dict):
         raise TexterConfigError(f"connection {conn_id!r}: extra must be a JSON object")
-    known = {described.name for described in CONNECTION_EXTRAS}
+    # Keyed by name from the table, so every extra it describes is read; the settings' fields type them.
+    values: dict[str, Any] = {
+        described.name: _extra_value(conn_id, extra, described) for described in CONNECTION_EXTRAS
+    }
     return TexterSettings(
         base_url=base_url_from_host(conn_id, host),
         token=token,
-        unknown_extras=tuple(sorted(key for key in extra if key not in known)),
-        **{described.name: _extra_value(conn_id, extra, described) for described in CONNECTION_EXTRAS},
+        unknown_extras=tuple(sorted(key for key in extra if key not in values)),
+        **values,
     )
 
 

@@ -117,15 +117,16 @@ class TexterHook(BaseHook):
         from wtforms import IntegerField, StringField
         from wtforms.validators import NumberRange, Optional
 
-        widgets = {}
+        widgets: dict[str, Any] = {}
         for extra in CONNECTION_EXTRAS:
             if extra.kind == "integer":
                 validators = [Optional(), NumberRange(min=extra.minimum)]
-                field = IntegerField(extra.label, validators, description=extra.help, default=extra.default)
+                widgets[extra.name] = IntegerField(
+                    extra.label, validators, description=extra.help, default=extra.default
+                )
             else:
                 default = None if extra.default is None else str(extra.default)
-                field = StringField(extra.label, description=extra.help, default=default)
-            widgets[extra.name] = field
+                widgets[extra.name] = StringField(extra.label, description=extra.help, default=default)
         return widgets
 
     @classmethod
