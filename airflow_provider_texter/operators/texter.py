@@ -15,6 +15,7 @@ from airflow_provider_texter.hooks.texter import TexterHook
 from airflow_provider_texter.validation import CHAT_PROPERTIES, DataSchema
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
 
 
@@ -28,6 +29,8 @@ class BaseTexterChatOperator(BaseOperator):
     template_fields: Sequence[str] = ("chat_id",)
     # Templated values are payloads: one ending in ".json" must never be read as a template file.
     template_ext: Sequence[str] = ()
+    # What the update writes, named as SqlToTexterOperator's ``operation`` (for OpenLineage).
+    operation: str
 
     def __init__(self, *, chat_id: str, texter_conn_id: str = TexterHook.default_conn_name, **kwargs: Any):
         super().__init__(**kwargs)
@@ -51,6 +54,12 @@ class BaseTexterChatOperator(BaseOperator):
         """The one hook call of this operator."""
         raise NotImplementedError
 
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        """OpenLineage: the chats of this Texter project whose CRM data or properties the task wrote."""
+        from airflow_provider_texter.lineage import chat_update_lineage
+
+        return chat_update_lineage(self.hook, self.operation)
+
 
 class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
     """Write CRM data into a Texter chat, merged with what the chat holds as ``merging_mode`` says.
@@ -72,6 +81,7 @@ class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
 
     template_fields: Sequence[str] = ("chat_id", "data", "merging_mode")
     template_fields_renderers = {"data": "json"}
+    operation = "crm_data"
 
     def __init__(
         self,
@@ -111,6 +121,7 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
 
     template_fields: Sequence[str] = ("chat_id", *CHAT_PROPERTIES)
     template_fields_renderers = {"crm_data": "json"}
+    operation = "chat"
 
     def __init__(
         self,

@@ -162,6 +162,7 @@ class SqlToTexterOperator(BaseOperator):
                 sync.run(self._tasks(rows, mapper))
             finally:
                 self._finish(context, sync.summary, resolver)
+        self._last_summary = sync.summary.as_dict()
         return self._result(sync.summary)
 
     def _check_arguments(self) -> None:
@@ -263,3 +264,17 @@ class SqlToTexterOperator(BaseOperator):
                 + (f" and in table {self.rejected_rows_table}" if self.rejected_rows_table else "")
             )
         return result
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage: the tables ``sql`` reads, the chats written, and the rows that succeeded."""
+        from airflow_provider_texter.lineage import sql_to_texter_lineage
+
+        summary = getattr(self, "_last_summary", None)  # None when execute() stopped early
+        return sql_to_texter_lineage(
+            sql=self.sql,
+            conn_id=self.conn_id,
+            texter_conn_id=self.texter_conn_id,
+            operation=self.operation,
+            column_map=self.column_map,
+            rows_succeeded=None if summary is None else summary["succeeded"],
+        )
