@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from airflow_provider_texter.connection_fields import (
+    CONNECTION_EXTRAS,
+    HIDDEN_FIELDS,
+    PLACEHOLDERS,
+    RELABELED_FIELDS,
+)
 
-CONNECTION_FIELD_LABELS = {"host": "Project ID or base URL", "password": "API token"}
-HIDDEN_CONNECTION_FIELDS = ["schema", "login", "port"]
+__version__ = "0.1.0"
 
 
 def get_provider_info() -> dict:
@@ -38,31 +42,11 @@ def get_provider_info() -> dict:
                 "hook-class-name": "airflow_provider_texter.hooks.texter.TexterHook",
                 "hook-name": "Texter",
                 "connection-type": "texter",
-                "conn-fields": {
-                    "timeout": {
-                        "label": "Request timeout (seconds)",
-                        "schema": {"type": ["number", "null"], "default": 30},
-                    },
-                    "max_retries": {
-                        "label": "Retries on 429 / 5xx / network errors",
-                        "schema": {"type": ["integer", "null"], "default": 5},
-                    },
-                    "backoff_factor": {
-                        "label": "Backoff factor (seconds)",
-                        "schema": {"type": ["number", "null"], "default": 0.5},
-                    },
-                    "max_requests_per_second": {
-                        "label": "Max requests per second (client-side cap)",
-                        "schema": {"type": ["number", "null"]},
-                    },
-                },
+                "conn-fields": {extra.name: extra.conn_field() for extra in CONNECTION_EXTRAS},
                 "ui-field-behaviour": {
-                    "hidden-fields": HIDDEN_CONNECTION_FIELDS,
-                    "relabeling": CONNECTION_FIELD_LABELS,
-                    "placeholders": {
-                        "host": "acme  or  https://acme.texterchat.com/server/api/v2",
-                        "password": "token from Texter: gear icon > Developers > API Tokens",
-                    },
+                    "hidden-fields": HIDDEN_FIELDS,
+                    "relabeling": RELABELED_FIELDS,
+                    "placeholders": PLACEHOLDERS,
                 },
             }
         ],

@@ -1,15 +1,18 @@
-"""The one place that knows where Airflow keeps its SDK names, so the rest imports from here."""
+"""The Airflow names this provider needs, each resolved on its own by common-compat for every Airflow 3.
+
+``airflow.providers.common.compat.sdk`` tries the ``airflow.sdk`` location of each name first and
+falls back name by name (3.0 keeps ``BaseHook`` and ``mask_secret`` elsewhere), as the official
+providers import them.
+"""
 
 from __future__ import annotations
 
-try:
-    from airflow.sdk import BaseHook, BaseOperator
-    from airflow.sdk.exceptions import AirflowException, AirflowFailException
-    from airflow.sdk.log import mask_secret
-except ImportError:  # Airflow 3.0 kept some of these outside airflow.sdk
-    from airflow.exceptions import AirflowException, AirflowFailException  # type: ignore[no-redef]
-    from airflow.hooks.base import BaseHook  # type: ignore[no-redef]
-    from airflow.models import BaseOperator  # type: ignore[no-redef]
-    from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef]
+from airflow.providers.common.compat.sdk import (
+    AirflowException,
+    AirflowFailException,
+    BaseHook,
+    BaseOperator,
+    mask_secret,
+)
 
 __all__ = ["AirflowException", "AirflowFailException", "BaseHook", "BaseOperator", "mask_secret"]

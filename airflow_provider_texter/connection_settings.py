@@ -9,25 +9,28 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from airflow_provider_texter.connection_fields import CONNECTION_EXTRAS, ConnectionExtra
 from airflow_provider_texter.exceptions import TexterConfigError
 
 API_PATH = "/server/api/v2"
 PROJECT_ID_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
-KNOWN_EXTRAS = ("timeout", "max_retries", "backoff_factor", "max_retry_wait", "max_requests_per_second")
 
 
 @dataclass(frozen=True)
 class TexterSettings:
-    """Everything the hook needs from a connection; the token stays out of ``repr``."""
+    """Everything the hook needs from a connection; the token stays out of ``repr``.
+
+    The extras' defaults and bounds are in ``connection_fields``; these are always given.
+    """
 
     base_url: str
     token: str = field(repr=False)
-    timeout: float = 30.0
-    max_retries: int = 5
-    backoff_factor: float = 0.5
-    max_retry_wait: float = 120.0
-    max_requests_per_second: float | None = None
-    unknown_extras: tuple[str, ...] = ()
+    timeout: float
+    max_retries: int
+    backoff_factor: float
+    max_retry_wait: float
+    max_requests_per_second: float | None
+    unknown_extras: tuple[str, ...]
 
 
 def settings_from_connection(
@@ -41,15 +44,15 @@ def settings_from_connection(
         )
     if not isinstance(extra, dict):
         raise TexterConfigError(f"connection {conn_id!r}: extra must be a JSON object")
+    # Keyed by name from the table, so every extra it describes is read; the settings' fields type them.
+    values: dict[str, Any] = {
+        described.name: _extra_value(conn_id, extra, described) for described in CONNECTION_EXTRAS
+    }
     return TexterSettings(
         base_url=base_url_from_host(conn_id, host),
         token=token,
-        timeout=_number(conn_id, extra, "timeout", 30.0, minimum=0.001),
-        max_retries=int(_number(conn_id, extra, "max_retries", 5, minimum=0, integer=True)),
-        backoff_factor=_number(conn_id, extra, "backoff_factor", 0.5, minimum=0),
-        max_retry_wait=_number(conn_id, extra, "max_retry_wait", 120.0, minimum=0),
-        max_requests_per_second=_optional_number(conn_id, extra, "max_requests_per_second"),
-        unknown_extras=tuple(sorted(key for key in extra if key not in KNOWN_EXTRAS)),
+        unknown_extras=tuple(sorted(key for key in extra if key not in values)),
+        **values,
     )
 
 
@@ -94,15 +97,18 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
-def _number(conn_id: str, extra: dict, key: str, default: float, *, minimum: float, integer: bool = False):
-    value = extra.get(key)
+def _extra_value(conn_id: str, extra: dict, described: ConnectionExtra) -> float | int | None:
+    """One extra as its description says: the default when unset, else a number within its bounds."""
+    value = extra.get(described.name)
     if value is None or value == "":
-        return default
+        return described.default
+    integer = described.kind == "integer"
     number = _parse_number(value, integer=integer)
-    if number is None or number < minimum:
+    if number is None or number < described.minimum:
         kind = "an integer" if integer else "a number"
         raise TexterConfigError(
-            f"connection {conn_id!r}: extra {key!r} must be {kind} >= {minimum}, got {value!r}"
+            f"connection {conn_id!r}: extra {described.name!r} must be {kind} >= {described.minimum}, "
+            f"got {value!r}"
         )
     return number
 
@@ -119,9 +125,3 @@ def _parse_number(value: Any, *, integer: bool) -> float | int | None:
     if integer:
         return int(number) if number.is_integer() else None
     return number
-
-
-def _optional_number(conn_id: str, extra: dict, key: str) -> float | None:
-    if extra.get(key) in (None, ""):
-        return None
-    return _number(conn_id, extra, key, 0, minimum=0.001)

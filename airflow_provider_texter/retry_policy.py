@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 
+from airflow_provider_texter.connection_fields import BACKOFF_FACTOR, MAX_RETRIES, MAX_RETRY_WAIT
+
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 MAX_BACKOFF_SECONDS = 30.0
 
@@ -20,9 +22,9 @@ class RetryPolicy:
     :param max_retry_wait: total seconds one request may spend waiting between attempts.
     """
 
-    max_retries: int = 5
-    backoff_factor: float = 0.5
-    max_retry_wait: float = 120.0
+    max_retries: int = MAX_RETRIES.default
+    backoff_factor: float = BACKOFF_FACTOR.default
+    max_retry_wait: float = MAX_RETRY_WAIT.default
 
     def delay(self, retry_number: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry ``retry_number`` (1-based); ``Retry-After`` wins when given."""

@@ -18,7 +18,7 @@ from decimal import Decimal
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from jsonschema import Draft202012Validator, SchemaError, ValidationError
@@ -58,7 +58,9 @@ def _packaged_validator(name: str) -> Draft202012Validator:
 CRM_DATA_VALIDATOR = _packaged_validator("update_crm_data")
 CHAT_PROPERTIES_VALIDATOR = _packaged_validator("update_chat_properties")
 
-MERGING_MODES: tuple[str, ...] = tuple(CRM_DATA_VALIDATOR.schema["properties"]["mergingMode"]["enum"])
+# A shipped schema is an object schema, never a boolean one.
+_CRM_DATA_PROPERTIES = cast(Mapping[str, Any], CRM_DATA_VALIDATOR.schema)["properties"]
+MERGING_MODES: tuple[str, ...] = tuple(_CRM_DATA_PROPERTIES["mergingMode"]["enum"])
 CHAT_PROPERTIES: dict[str, str] = {
     "display_name": "displayName",
     "external_bot": "externalBot",
@@ -151,7 +153,7 @@ def load_data_schema(data_schema: DataSchema) -> Validator | None:
         except (OSError, UnicodeDecodeError) as error:
             raise _schema_error(f"cannot read {path}: {error}") from error
         return _compile_data_schema(text, str(path))
-    if isinstance(data_schema, Validator):
+    if isinstance(data_schema, Validator):  # type: ignore[misc]  # runtime_checkable in jsonschema, not its stubs
         return data_schema
     raise _schema_error(
         f"expected a dict, a path to a .json file or a jsonschema validator, got {type(data_schema).__name__}"
@@ -262,15 +264,18 @@ def _problems(
 
 def _explain(error: ValidationError, parts: list[Any]) -> Iterable[tuple[list[Any], str]]:
     """(field path, what is wrong) pairs for one jsonschema error; some keywords point at a child field."""
-    keyword, expected, value = error.validator, error.validator_value, error.instance
-    custom = error.schema.get("errorMessage") if isinstance(error.schema, Mapping) else None
+    # Errors from iter_errors carry all of these; the stubs allow "unset" for errors built by hand.
+    keyword = cast(str, error.validator)
+    expected, value = cast(Any, error.validator_value), cast(Any, error.instance)
+    schema = cast(Mapping[str, Any], error.schema)
+    custom = schema.get("errorMessage") if isinstance(schema, Mapping) else None
     if isinstance(custom, Mapping) and keyword in custom:
         yield parts, custom[keyword].replace("{value}", _show(value))
     elif keyword == "required":
         yield from (([*parts, name], "is required") for name in expected if name not in value)
     elif keyword == "additionalProperties" and expected is False:
-        declared = error.schema.get("properties", {})
-        patterns = error.schema.get("patternProperties", {})
+        declared = schema.get("properties", {})
+        patterns = schema.get("patternProperties", {})
         for name in value:
             if name not in declared and not any(re.search(pattern, name) for pattern in patterns):
                 yield [*parts, name], "is not an allowed property"

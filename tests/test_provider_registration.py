@@ -49,11 +49,17 @@ def test_connection_form_labels_match_between_provider_info_and_hook():
     behaviour = connection_type["ui-field-behaviour"]
     assert behaviour["relabeling"] == {"host": "Project ID or base URL", "password": "API token"}
     assert TexterHook.get_ui_field_behaviour() == {
-        "hidden_fields": behaviour["hidden-fields"], "relabeling": behaviour["relabeling"],
-    }  # fmt: skip
-    assert set(connection_type["conn-fields"]) == {
-        "timeout",
-        "max_retries",
-        "backoff_factor",
-        "max_requests_per_second",
+        "hidden_fields": behaviour["hidden-fields"],
+        "relabeling": behaviour["relabeling"],
+        "placeholders": behaviour["placeholders"],
     }
+
+
+def test_provider_page_links_to_the_documentation():
+    from airflow.providers_manager import ProvidersManager
+
+    provider = ProvidersManager().providers["airflow-provider-texter"]
+    assert (
+        provider.data["documentation-url"]
+        == "https://github.com/texter-airflow/airflow-provider-texter#readme"
+    )

@@ -6,19 +6,25 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Mapping
-from functools import cached_property
-from typing import Any
-from urllib.parse import quote
+from collections.abc import Callable, Iterable, Mapping
+from functools import cached_property, wraps
+from typing import Any, TypeVar, cast
+from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
 
-from airflow_provider_texter import CONNECTION_FIELD_LABELS, HIDDEN_CONNECTION_FIELDS, __version__
+from airflow_provider_texter import __version__
 from airflow_provider_texter.chat_lookup import ChatsByPhone, check_multiple_chat_policy, choose_chats
 from airflow_provider_texter.compat import BaseHook, mask_secret
+from airflow_provider_texter.connection_fields import (
+    CONNECTION_EXTRAS,
+    HIDDEN_FIELDS,
+    PLACEHOLDERS,
+    RELABELED_FIELDS,
+)
 from airflow_provider_texter.connection_settings import TexterSettings, settings_from_connection
-from airflow_provider_texter.exceptions import TexterError, TexterValidationError
+from airflow_provider_texter.exceptions import TexterError, TexterTransportError, TexterValidationError
 from airflow_provider_texter.phones import ParsedPhone, default_region_of, parse_phone
 from airflow_provider_texter.responses import decode_response, exhausted_error
 from airflow_provider_texter.retry_policy import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
@@ -41,6 +47,23 @@ SEARCH_QUERY_NAMES = {
     "limit": "limit",
     "offset": "offset",
 }
+
+
+Run = TypeVar("Run", bound=Callable[..., Any])
+
+
+def _naming_the_host(run: Run) -> Run:
+    """A request that got no answer says which host it tried: ``run`` words the error from the path alone."""
+
+    @wraps(run)
+    def run_naming_the_host(self: TexterHook, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            return run(self, method, path, **kwargs)
+        except TexterTransportError as error:
+            parts = urlsplit(self.settings.base_url)
+            raise TexterTransportError(f"{error}: no answer from {parts.scheme}://{parts.netloc}") from error
+
+    return cast(Run, run_naming_the_host)
 
 
 class _BearerAuth(requests.auth.AuthBase):
@@ -91,32 +114,29 @@ class TexterHook(BaseHook):
         """Extra fields of the connection form for Airflow < 3.2 (newer ones read ``conn-fields``).
 
         Airflow accepts only String/Integer/Password/Boolean fields here: decimals are strings that
-        the connection settings parse.
+        the connection settings parse. Airflow 3 turns these fields into its form's JSON Schema and
+        never renders them with Flask, so only wtforms is needed (the webserver of 3.0/3.1 ships it
+        with the FAB provider; without it Airflow shows no extra fields, for every provider).
         """
-        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-        from flask_babel import lazy_gettext
         from wtforms import IntegerField, StringField
         from wtforms.validators import NumberRange, Optional
 
-        return {
-            "timeout": StringField(lazy_gettext("Request timeout (seconds)"), widget=BS3TextFieldWidget()),
-            "max_retries": IntegerField(
-                lazy_gettext("Retries on 429 / 5xx / network errors"),
-                validators=[Optional(), NumberRange(min=0)],
-                widget=BS3TextFieldWidget(),
-            ),
-            "backoff_factor": StringField(
-                lazy_gettext("Backoff factor (seconds)"), widget=BS3TextFieldWidget()
-            ),
-            "max_requests_per_second": StringField(
-                lazy_gettext("Max requests per second (client-side cap)"), widget=BS3TextFieldWidget()
-            ),
-        }
+        widgets: dict[str, Any] = {}
+        for extra in CONNECTION_EXTRAS:
+            if extra.kind == "integer":
+                validators = [Optional(), NumberRange(min=extra.minimum)]
+                widgets[extra.name] = IntegerField(
+                    extra.label, validators, description=extra.help, default=extra.default
+                )
+            else:
+                default = None if extra.default is None else str(extra.default)
+                widgets[extra.name] = StringField(extra.label, description=extra.help, default=default)
+        return widgets
 
     @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Labels and hidden fields of the connection form."""
-        return {"hidden_fields": HIDDEN_CONNECTION_FIELDS, "relabeling": CONNECTION_FIELD_LABELS}
+        """Labels, hints and hidden fields of the connection form for Airflow < 3.2."""
+        return {"hidden_fields": HIDDEN_FIELDS, "relabeling": RELABELED_FIELDS, "placeholders": PLACEHOLDERS}
 
     @cached_property
     def settings(self) -> TexterSettings:
@@ -256,6 +276,7 @@ class TexterHook(BaseHook):
             return False, str(error)
         return True, f"Connected to {self.settings.base_url}: token accepted, {result.get('total', 0)} chats"
 
+    @_naming_the_host
     def run(
         self,
         method: str,

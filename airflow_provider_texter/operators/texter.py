@@ -18,6 +18,7 @@ from airflow_provider_texter.phones import default_region_of
 from airflow_provider_texter.validation import CHAT_PROPERTIES, DataSchema
 
 if TYPE_CHECKING:
+    from airflow.providers.openlineage.extractors import OperatorLineage
     from airflow.sdk import Context
 
 
@@ -37,6 +38,8 @@ class BaseTexterChatOperator(BaseOperator):
     template_fields: Sequence[str] = ("chat_id", "phone")
     # Templated values are payloads: one ending in ".json" must never be read as a template file.
     template_ext: Sequence[str] = ()
+    # What the update writes, named as SqlToTexterOperator's ``operation`` (for OpenLineage).
+    operation: str
 
     def __init__(
         self,
@@ -85,7 +88,7 @@ class BaseTexterChatOperator(BaseOperator):
 
     def chat_ids(self) -> list[str]:
         """``[chat_id]``, or the chats of ``phone``; a phone without a chat fails the task."""
-        if self.phone is None:
+        if self.chat_id is not None:
             return [self.chat_id]
         chat_ids = self.hook.find_chat_ids(
             self.phone,
@@ -102,6 +105,12 @@ class BaseTexterChatOperator(BaseOperator):
     def send(self, chat_id: str) -> Any:
         """The one hook call of this operator, for one chat."""
         raise NotImplementedError
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
+        """OpenLineage: the chats of this Texter project whose CRM data or properties the task wrote."""
+        from airflow_provider_texter.lineage import chat_update_lineage
+
+        return chat_update_lineage(self.hook, self.operation)
 
 
 class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
@@ -124,6 +133,7 @@ class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
 
     template_fields: Sequence[str] = ("chat_id", "phone", "data", "merging_mode")
     template_fields_renderers = {"data": "json"}
+    operation = "crm_data"
 
     def __init__(
         self,
@@ -160,6 +170,7 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
 
     template_fields: Sequence[str] = ("chat_id", "phone", *CHAT_PROPERTIES)
     template_fields_renderers = {"crm_data": "json"}
+    operation = "chat"
 
     def __init__(
         self,

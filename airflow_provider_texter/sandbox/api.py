@@ -46,6 +46,12 @@ class ApiRequest:
     body_is_json: bool
     authorized: bool
 
+    @property
+    def chat_id(self) -> str:
+        """The decoded chat id in the path: routing sends only paths that carry one to chat endpoints."""
+        assert self.route is not None and self.route.chat_id is not None
+        return self.route.chat_id
+
 
 def message(status: int, text: str, headers: tuple[tuple[str, str], ...] = ()) -> Response:
     """An error answer in the API's shape: ``{"message": ...}``."""
@@ -108,13 +114,13 @@ def _json_body(request: ApiRequest) -> Any:
 
 def _update_crm_data(request: ApiRequest, store: ChatStore) -> Response:
     data, merging_mode = crm_data_update(_json_body(request))
-    chat = store.update_crm_data(request.route.chat_id, data, merging_mode)
+    chat = store.update_crm_data(request.chat_id, data, merging_mode)
     return Response(200, {"success": True, **chat})
 
 
 def _update_chat(request: ApiRequest, store: ChatStore) -> Response:
     values, removed = chat_properties(_json_body(request))
-    return Response(200, store.update_properties(request.route.chat_id, values, removed))
+    return Response(200, store.update_properties(request.chat_id, values, removed))
 
 
 def _search_chats(request: ApiRequest, store: ChatStore) -> Response:
@@ -123,4 +129,4 @@ def _search_chats(request: ApiRequest, store: ChatStore) -> Response:
 
 
 def _get_chat(request: ApiRequest, store: ChatStore) -> Response:
-    return Response(200, public_view(store.get(request.route.chat_id)))
+    return Response(200, public_view(store.get(request.chat_id)))

@@ -53,7 +53,7 @@ def make_chat(
     """
     contact = re.sub(r"\D", "", phone) if _PHONE_PATTERN.fullmatch(phone) else phone
     stamp = now_ms()
-    chat = {
+    chat: dict[str, Any] = {
         "_id": new_chat_id(),
         "title": title if title is not None else "",
         "personId": new_chat_id(),

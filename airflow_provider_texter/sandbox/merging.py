@@ -76,11 +76,11 @@ def _merge_into(target: dict, source: dict, *, keep_existing: bool) -> None:
     """
     pending: list[tuple[dict | list, dict | list]] = [(target, source)]
     while pending:
-        target, source = pending.pop()
-        if isinstance(target, list):
-            _write_array_slots(target, source, pending, keep_existing=keep_existing)
+        into, values = pending.pop()
+        if isinstance(into, list):
+            _write_array_slots(into, values, pending, keep_existing=keep_existing)
         else:
-            _write_object_keys(target, source, pending, keep_existing=keep_existing)
+            _write_object_keys(into, values, pending, keep_existing=keep_existing)
 
 
 def _write_object_keys(target: dict, source: dict | list, pending: list, *, keep_existing: bool) -> None:
@@ -137,6 +137,7 @@ def _merged_value(existing: Any, value: Any, pending: list, *, keep_existing: bo
         if isinstance(existing, (dict, list)) and isinstance(value, (dict, list)):
             pending.append((existing, value))
         return existing
+    merged: dict | list
     if isinstance(value, list):
         if isinstance(existing, list):
             merged = existing

@@ -108,6 +108,7 @@ def search_filters(query: dict[str, list[str]]) -> SearchFilters:
     if offset is None:
         problems.append("offset must be an integer of at least 0")
     _raise_if_any(problems)
+    assert limit is not None and offset is not None  # each was a problem above
     return SearchFilters(
         search=search,
         channel_name=channel_name,

@@ -45,8 +45,10 @@ def sandbox_process(
     process = subprocess.Popen(
         [*command, *options], stdout=subprocess.PIPE, stderr=stderr, text=True, preexec_fn=preexec_fn
     )
+    stdout = process.stdout
+    assert stdout is not None  # stdout=PIPE
     try:
-        yield SandboxProcess(_base_url(process, start_seconds), token)
+        yield SandboxProcess(_base_url(process, stdout, start_seconds), token)
     finally:
         process.terminate()
         try:
@@ -54,15 +56,15 @@ def sandbox_process(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        process.stdout.close()
+        stdout.close()
 
 
-def _base_url(process: subprocess.Popen, start_seconds: float) -> str:
+def _base_url(process: subprocess.Popen[str], stdout: IO[str], start_seconds: float) -> str:
     """The one line the CLI prints once it accepts requests."""
     with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
+        selector.register(stdout, selectors.EVENT_READ)
         ready = selector.select(timeout=start_seconds)
-    line = process.stdout.readline().strip() if ready else ""
+    line = stdout.readline().strip() if ready else ""
     if line.startswith("http"):
         return line
     try:

@@ -91,6 +91,7 @@ class TexterSandbox:
         server, self._server = self._server, None
         if server is not None:
             server.close()
+        if self._serving is not None:
             self._serving.join()
 
     def __enter__(self) -> TexterSandbox:
@@ -163,7 +164,7 @@ class TexterSandbox:
     def _answer(self, request: api.ApiRequest) -> api.Response | None:
         fault = self._faults.take()
         if fault is not None:
-            return None if fault.status is None else _fault_response(fault)
+            return None if fault.status is None else _fault_response(fault.status, fault.retry_after)
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
         wait = self._bucket.take(self.rate_limit, self.burst)
@@ -196,9 +197,9 @@ def _encode(response: api.Response) -> Outgoing:
     return Outgoing(response.status, body, response.headers)
 
 
-def _fault_response(fault: Fault) -> api.Response:
-    headers = () if fault.retry_after is None else (("Retry-After", str(fault.retry_after)),)
-    return api.message(fault.status, f"Injected failure: HTTP {fault.status}", headers)
+def _fault_response(status: int, retry_after: int | str | None) -> api.Response:
+    headers = () if retry_after is None else (("Retry-After", str(retry_after)),)
+    return api.message(status, f"Injected failure: HTTP {status}", headers)
 
 
 def _count_by_status(records: list[RecordedRequest]) -> dict[str, int]:

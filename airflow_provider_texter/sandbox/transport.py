@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from socketserver import TCPServer
+from typing import cast
 
 CLOSE_TIMEOUT_SECONDS = 2.0
 
@@ -112,9 +113,11 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     def server_bind(self) -> None:
         """Bind without HTTPServer's reverse DNS lookup of the host, which can take seconds offline."""
         TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, port = cast(tuple[str, int], self.server_address[:2])
+        self.server_name, self.server_port = host, port
 
-    def process_request(self, request: socket.socket, client_address) -> None:
+    # A TCP server's requests are sockets; the supertypes also allow the (data, socket) pairs of UDP.
+    def process_request(self, request: socket.socket, client_address) -> None:  # type: ignore[override]
         thread = threading.Thread(
             target=self.process_request_thread, args=(request, client_address), daemon=True
         )
@@ -122,7 +125,7 @@ class SandboxHTTPServer(ThreadingHTTPServer):
             self._connections[request] = thread
         thread.start()
 
-    def shutdown_request(self, request: socket.socket) -> None:
+    def shutdown_request(self, request: socket.socket) -> None:  # type: ignore[override]
         with self._connections_lock:
             self._connections.pop(request, None)
         super().shutdown_request(request)

@@ -258,10 +258,11 @@ class SqlToTexterOperator(BaseOperator):
                     if rejected_table:
                         rejected_table.flush()
                     self._finish(sync.summary)
+        self._last_summary = sync.summary.as_dict()
         verdict = guard.verdict(sync.summary.rows_read)
         if verdict is not None:
             raise type(verdict)(f"{verdict}; " + self._where_rejected_rows_are())
-        return sync.summary.as_dict()
+        return self._last_summary
 
     @property
     def key_column(self) -> str:
@@ -430,6 +431,20 @@ class SqlToTexterOperator(BaseOperator):
             return f"every one is in table {self.rejected_rows_table}"
         return (
             f"the log and XCom list the first {SAMPLE_SIZE} of each kind; set rejected_rows_table to keep all"
+        )
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """OpenLineage: the tables ``sql`` reads, the chats written, and the rows that succeeded."""
+        from airflow_provider_texter.lineage import sql_to_texter_lineage
+
+        summary = getattr(self, "_last_summary", None)  # None when execute() stopped early
+        return sql_to_texter_lineage(
+            sql=self.sql,
+            conn_id=self.conn_id,
+            texter_conn_id=self.texter_conn_id,
+            operation=self.operation,
+            column_map=self.column_map,
+            rows_succeeded=None if summary is None else summary["succeeded"],
         )
 
 

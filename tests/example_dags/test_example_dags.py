@@ -136,3 +136,13 @@ def test_single_chat_update_writes_the_params_into_one_chat(run, texter_connecti
         ("POST", {"data": data, "mergingMode": "merge"}),
         ("PATCH", {"displayName": "2024"}),
     ]
+
+
+def test_single_chat_update_triggered_with_its_defaults_asks_for_a_chat_id(
+    run_dag, dag_bag, texter_connection
+):
+    from airflow.sdk.exceptions import ParamValidationError
+
+    with pytest.raises(ParamValidationError, match="chat_id"):
+        run_dag(dag_bag.dags["texter_single_chat_update"])
+    assert texter_connection.requests == []

@@ -180,8 +180,10 @@ def test_token_without_scope_names_the_scope(monkeypatch):
 def test_read_timeout_is_retried_then_reported(connect, texter_sandbox, chat):
     hook = connect(timeout=0.2, max_retries=1, backoff_factor=0.01)
     texter_sandbox.latency_ms = 600
-    with pytest.raises(TexterTransportError, match=r"ReadTimeout after 1 retries \(ReadTimeout\)"):
+    origin = texter_sandbox.base_url.split("/server/")[0]
+    with pytest.raises(TexterTransportError) as error:
         hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    assert str(error.value).endswith(f"ReadTimeout after 1 retries (ReadTimeout): no answer from {origin}")
 
 
 def test_unreachable_server_is_a_transport_error(monkeypatch):
@@ -190,7 +192,7 @@ def test_unreachable_server_is_a_transport_error(monkeypatch):
         '{"conn_type": "texter", "host": "http://127.0.0.1:9", "password": "tok-12345",'
         ' "extra": {"max_retries": 1, "backoff_factor": 0.01}}',
     )
-    with pytest.raises(TexterTransportError, match="ConnectionError after 1 retries"):
+    with pytest.raises(TexterTransportError, match=r"ConnectionError after 1 retries .*127\.0\.0\.1:9$"):
         TexterHook().search_chats("dana")
 
 

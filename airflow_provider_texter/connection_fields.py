@@ -1,0 +1,91 @@
+"""The ``texter`` connection's fields, each described once: forms, parsing and defaults are built from here.
+
+Airflow >= 3.2 reads the form from ``conn-fields`` in the provider info, older 3.x releases from
+``TexterHook.get_connection_form_widgets``; ``connection_settings`` parses the extras and ``RetryPolicy``
+takes its defaults from the same descriptions, so a label, a default or a bound changes in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, Literal, TypeVar
+
+Default = TypeVar("Default", int, float, None)
+
+RELABELED_FIELDS = {"host": "Project ID or base URL", "password": "API token"}
+HIDDEN_FIELDS = ["schema", "login", "port"]
+PLACEHOLDERS = {
+    "host": "acme  or  https://acme.texterchat.com/server/api/v2",
+    "password": "token from Texter: gear icon > Developers > API Tokens",
+}
+
+
+@dataclass(frozen=True)
+class ConnectionExtra(Generic[Default]):
+    """One key of the connection's extra: value kind, default (None: unset), lowest value, form text."""
+
+    name: str
+    kind: Literal["integer", "number"]
+    default: Default
+    minimum: float
+    label: str
+    help: str
+
+    def conn_field(self) -> dict[str, Any]:
+        """The ``conn-fields`` entry of the provider info (a JSON Schema, as Airflow >= 3.2 reads it)."""
+        schema: dict[str, Any] = {"type": [self.kind, "null"], "minimum": self.minimum}
+        if self.default is not None:
+            schema["default"] = self.default
+        return {"label": self.label, "description": self.help, "schema": schema}
+
+
+TIMEOUT = ConnectionExtra(
+    "timeout",
+    "number",
+    30.0,
+    minimum=0.001,
+    label="Request timeout (seconds)",
+    help="Seconds to wait for each answer of the Texter API; a timeout is retried like a network error.",
+)
+MAX_RETRIES = ConnectionExtra(
+    "max_retries",
+    "integer",
+    5,
+    minimum=0,
+    label="Retries on 429 / 5xx / network errors",
+    help="Retries after the first attempt on 429, 502, 503, 504, timeouts and network errors; 0: none.",
+)
+BACKOFF_FACTOR = ConnectionExtra(
+    "backoff_factor",
+    "number",
+    0.5,
+    minimum=0,
+    label="Backoff factor (seconds)",
+    help="First wait before a retry, doubled on each further retry (at most 30 s, with jitter). "
+    "A Retry-After header from the API wins.",
+)
+MAX_RETRY_WAIT = ConnectionExtra(
+    "max_retry_wait",
+    "number",
+    120.0,
+    minimum=0,
+    label="Max total wait per request (seconds)",
+    help="Seconds one request may spend waiting between its attempts; it fails when the next wait "
+    "would go beyond this.",
+)
+MAX_REQUESTS_PER_SECOND = ConnectionExtra(
+    "max_requests_per_second",
+    "number",
+    None,
+    minimum=0.001,
+    label="Max requests per second (client-side cap)",
+    help="Requests per second for all threads of one hook together, e.g. your Texter plan's limit. "
+    "Empty: no cap, only the back-off after a 429.",
+)
+CONNECTION_EXTRAS: tuple[ConnectionExtra[Any], ...] = (
+    TIMEOUT,
+    MAX_RETRIES,
+    BACKOFF_FACTOR,
+    MAX_RETRY_WAIT,
+    MAX_REQUESTS_PER_SECOND,
+)

@@ -1,0 +1,126 @@
+"""OpenLineage for the Texter operators: the chats they write and, for the SQL transfer, what fed them.
+
+OpenLineage stays optional (the ``openlineage`` extra): it is imported inside these functions only,
+which Airflow's OpenLineage listener reaches through the operators' ``get_openlineage_facets_on_*``.
+A Texter project is the namespace (``texter://acme.texterchat.com``, the host of the connection's
+base URL) and what an operation writes is the dataset: ``chats.crmData`` or ``chats.properties``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from airflow_provider_texter.compat import BaseHook
+from airflow_provider_texter.hooks.texter import TexterHook
+
+if TYPE_CHECKING:
+    from airflow.providers.common.compat.openlineage.facet import (
+        ColumnLineageDatasetFacet,
+        DatasetFacet,
+        OutputDataset,
+    )
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
+    from airflow.providers.openlineage.extractors import OperatorLineage
+    from openlineage.client.generated.base import OutputDatasetFacet
+
+# SqlToTexterOperator's ``operation`` values, which the single-chat operators share.
+DATASET_NAMES = {"crm_data": "chats.crmData", "chat": "chats.properties"}
+
+
+def texter_namespace(hook: TexterHook) -> str:
+    """``texter://{host}`` of the project the hook's connection points at."""
+    return f"texter://{urlsplit(hook.settings.base_url).netloc}"
+
+
+def chat_update_lineage(hook: TexterHook, operation: str) -> OperatorLineage:
+    """What a single-chat operator wrote to: the CRM data or the properties of this project's chats."""
+    from airflow.providers.openlineage.extractors import OperatorLineage
+
+    return OperatorLineage(outputs=[_chats_dataset(hook, operation)])
+
+
+def sql_to_texter_lineage(
+    *,
+    sql: str,
+    conn_id: str,
+    texter_conn_id: str,
+    operation: str,
+    column_map: Mapping[str, str | None] | None,
+    rows_succeeded: int | None,
+) -> OperatorLineage:
+    """The tables ``sql`` reads (parsed as common-sql's operators do), the chats written, and which
+    column of the query went to which field (``column_map``); ``rows_succeeded`` as output statistics.
+    """
+    from airflow.providers.common.compat.openlineage.facet import (
+        OutputStatisticsOutputDatasetFacet,
+        SQLJobFacet,
+    )
+    from airflow.providers.common.compat.openlineage.utils.sql import get_openlineage_facets_with_sql
+    from airflow.providers.openlineage.extractors import OperatorLineage
+
+    db_hook = _db_hook(conn_id)
+    lineage = get_openlineage_facets_with_sql(hook=db_hook, sql=sql, conn_id=conn_id, database=None)
+    if lineage is None:  # a database OpenLineage cannot name (SQLite): the query itself still tells
+        lineage = OperatorLineage(job_facets={"sql": SQLJobFacet(query=sql)})
+    facets: dict[str, DatasetFacet] = {}
+    # With several tables in the query, which one a column comes from is not known here.
+    if len(lineage.inputs) == 1 and column_map:
+        (source,) = lineage.inputs
+        facets["columnLineage"] = _column_lineage(source.namespace, source.name, column_map)
+    output_facets: dict[str, OutputDatasetFacet] = {}
+    if rows_succeeded is not None:
+        output_facets["outputStatistics"] = OutputStatisticsOutputDatasetFacet(rowCount=rows_succeeded)
+    texter_hook = TexterHook(texter_conn_id=texter_conn_id)
+    lineage.outputs = [_chats_dataset(texter_hook, operation, facets, output_facets)]
+    return lineage
+
+
+def _chats_dataset(
+    hook: TexterHook,
+    operation: str,
+    facets: dict[str, DatasetFacet] | None = None,
+    output_facets: dict[str, OutputDatasetFacet] | None = None,
+) -> OutputDataset:
+    from airflow.providers.common.compat.openlineage.facet import OutputDataset
+
+    return OutputDataset(
+        namespace=texter_namespace(hook),
+        name=DATASET_NAMES[operation],
+        facets=facets or {},
+        outputFacets=output_facets or {},
+    )
+
+
+def _db_hook(conn_id: str) -> DbApiHook:
+    """The SQL connection's hook, as ``GenericTransfer.get_hook`` gets it."""
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
+
+    hook = BaseHook.get_connection(conn_id).get_hook()
+    if not isinstance(hook, DbApiHook):
+        raise TypeError(f"connection {conn_id!r} has no DB-API hook (got {type(hook).__name__})")
+    return hook
+
+
+def _column_lineage(
+    namespace: str, name: str, column_map: Mapping[str, str | None]
+) -> ColumnLineageDatasetFacet:
+    """Each mapped column -> the field it fills (a dotted path in crmData, or a chat property)."""
+    from airflow.providers.common.compat.openlineage.facet import (
+        ColumnLineageDatasetFacet,
+        Fields,
+        InputField,
+    )
+
+    return ColumnLineageDatasetFacet(
+        fields={
+            target: Fields(
+                inputFields=[InputField(namespace=namespace, name=name, field=column)],
+                transformationType="IDENTITY",
+                transformationDescription="copied from the query result",
+            )
+            for column, target in column_map.items()
+            if target is not None
+        }
+    )

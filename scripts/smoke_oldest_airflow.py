@@ -1,0 +1,109 @@
+"""Smoke test on the oldest Airflow the provider declares: registration, one example DAG, one SQL transfer.
+
+Run by ``scripts/smoke-oldest-airflow`` with the interpreter of that Airflow's venv. It drives Airflow only
+through its CLI (``airflow dags test`` runs ``dag.test()``), so nothing here depends on one release's
+internals, and it checks what the sandbox and the warehouse hold afterwards, not only exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_DAGS = ROOT / "example_dags"
+TOKEN = "smoke-sandbox-token"
+sys.path.insert(0, str(EXAMPLE_DAGS))  # sample_warehouse sits next to the DAGs it feeds
+
+from sample_warehouse import create_sqlite_warehouse, customer_chats, sample_chats  # noqa: E402
+
+from airflow_provider_texter.sandbox import sandbox_process  # noqa: E402
+
+
+def main() -> int:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="texter-smoke-") as workdir:
+        home = Path(workdir)
+        chats = sample_chats()
+        (home / "chats.json").write_text(json.dumps(chats), encoding="utf-8")
+        create_sqlite_warehouse(home / "warehouse.db", chats)
+        with sandbox_process("--seed-file", str(home / "chats.json"), token=TOKEN) as sandbox:
+            environment = airflow_environment(home, sandbox.base_url)
+            check_texter_hook_is_registered(environment)
+            airflow(environment, "db", "migrate")
+
+            single_chat = chats[-1]  # not a customer's: only the single-chat DAG writes to it
+            conf = {"chat_id": single_chat["_id"], "data": {"smoke": True}, "display_name": "Smoke test"}
+            airflow(environment, "dags", "test", "texter_single_chat_update", "--conf", json.dumps(conf))
+            chat = next(chat for chat in sandbox.admin("chats")["chats"] if chat["_id"] == single_chat["_id"])
+            expect(chat["crmData"].get("smoke") is True, f"single chat update: crmData is {chat['crmData']}")
+            expect(chat.get("displayName") == "Smoke test", f"single chat update: {chat.get('displayName')}")
+
+            airflow(environment, "dags", "test", "texter_crm_enrichment")
+            after = {chat["_id"]: chat for chat in sandbox.admin("chats")["chats"]}
+            enriched = [chat for chat in customer_chats(chats) if "plan" in after[chat["_id"]]["crmData"]]
+            expect(len(enriched) >= 40, f"SqlToTexterOperator enriched {len(enriched)} chats, expected >= 40")
+            rejected = rejected_rows(home / "warehouse.db")
+            expect(len(rejected) == 3, f"rejected rows: {rejected}")
+    print(f"Smoke test on Airflow {airflow_version()}: passed in {time.monotonic() - started:.0f} s")
+    return 0
+
+
+def airflow_environment(home: Path, base_url: str) -> dict[str, str]:
+    """Airflow configured by environment variables only, in a throwaway home."""
+    texter = {"conn_type": "texter", "host": base_url, "password": TOKEN}
+    warehouse = {"conn_type": "sqlite", "host": str(home / "warehouse.db")}
+    return {
+        **os.environ,
+        "AIRFLOW_HOME": str(home / "airflow"),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(EXAMPLE_DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW_CONN_TEXTER_DEFAULT": json.dumps(texter),
+        "AIRFLOW_CONN_WAREHOUSE": json.dumps(warehouse),
+    }
+
+
+def airflow(environment: dict[str, str], *arguments: str) -> str:
+    """Run this venv's ``airflow`` CLI; stop with its output when it fails (``dags test``: a failed run)."""
+    command = [str(Path(sys.executable).with_name("airflow")), *arguments]
+    result = subprocess.run(command, env=environment, capture_output=True, text=True)
+    if result.returncode:
+        print("\n".join((result.stdout + result.stderr).splitlines()[-60:]))
+        raise SystemExit(f"`airflow {' '.join(arguments[:3])}` failed")
+    return result.stdout
+
+
+def check_texter_hook_is_registered(environment: dict[str, str]) -> None:
+    output = airflow(environment, "providers", "hooks", "--output", "json")
+    (table,) = [line for line in output.splitlines() if line.startswith("[{")]
+    hooks = {row["connection_type"]: row["class"] for row in json.loads(table)}
+    expect(hooks.get("texter") == "airflow_provider_texter.hooks.texter.TexterHook", f"hooks: {hooks}")
+
+
+def rejected_rows(warehouse: Path) -> list[tuple]:
+    connection = sqlite3.connect(warehouse)
+    try:
+        return connection.execute("SELECT status, chat_key FROM texter_rejected_rows").fetchall()
+    finally:
+        connection.close()
+
+
+def airflow_version() -> str:
+    from importlib.metadata import version
+
+    return version("apache-airflow")
+
+
+def expect(condition: bool, message: str) -> None:
+    if not condition:
+        raise SystemExit(f"smoke test failed: {message}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
