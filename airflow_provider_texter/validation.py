@@ -264,11 +264,11 @@ def _problems(
 
 def _explain(error: ValidationError, parts: list[Any]) -> Iterable[tuple[list[Any], str]]:
     """(field path, what is wrong) pairs for one jsonschema error; some keywords point at a child field."""
-    # Errors from iter_errors carry all of these; the stubs allow "unset" for errors built by hand.
+    # Errors from iter_errors carry these; the stubs also allow "unset", for errors built by hand.
     keyword = cast(str, error.validator)
     expected, value = cast(Any, error.validator_value), cast(Any, error.instance)
-    schema = cast(Mapping[str, Any], error.schema)
-    custom = schema.get("errorMessage") if isinstance(schema, Mapping) else None
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}  # or a boolean
+    custom = schema.get("errorMessage")
     if isinstance(custom, Mapping) and keyword in custom:
         yield parts, custom[keyword].replace("{value}", _show(value))
     elif keyword == "required":

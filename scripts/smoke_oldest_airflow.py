@@ -19,6 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_DAGS = ROOT / "example_dags"
 TOKEN = "smoke-sandbox-token"
+# A run takes seconds; a failed task of the example DAGs would wait minutes for its retry.
+CLI_TIMEOUT_SECONDS = 180
 sys.path.insert(0, str(EXAMPLE_DAGS))  # sample_warehouse sits next to the DAGs it feeds
 
 from sample_warehouse import create_sqlite_warehouse, customer_chats, sample_chats  # noqa: E402
@@ -72,11 +74,23 @@ def airflow_environment(home: Path, base_url: str) -> dict[str, str]:
 def airflow(environment: dict[str, str], *arguments: str) -> str:
     """Run this venv's ``airflow`` CLI; stop with its output when it fails (``dags test``: a failed run)."""
     command = [str(Path(sys.executable).with_name("airflow")), *arguments]
-    result = subprocess.run(command, env=environment, capture_output=True, text=True)
+    name = f"`airflow {' '.join(arguments[:3])}`"
+    try:
+        result = subprocess.run(
+            command, env=environment, capture_output=True, text=True, timeout=CLI_TIMEOUT_SECONDS
+        )
+    except subprocess.TimeoutExpired as timeout:
+        print(_tail(timeout.stdout, timeout.stderr))
+        raise SystemExit(f"{name} took over {CLI_TIMEOUT_SECONDS} s: a failed task waits to retry") from None
     if result.returncode:
-        print("\n".join((result.stdout + result.stderr).splitlines()[-60:]))
-        raise SystemExit(f"`airflow {' '.join(arguments[:3])}` failed")
+        print(_tail(result.stdout, result.stderr))
+        raise SystemExit(f"{name} failed")
     return result.stdout
+
+
+def _tail(*outputs: str | bytes | None) -> str:
+    text = "".join(part.decode() if isinstance(part, bytes) else part or "" for part in outputs)
+    return "\n".join(text.splitlines()[-60:])
 
 
 def check_texter_hook_is_registered(environment: dict[str, str]) -> None:
