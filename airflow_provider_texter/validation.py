@@ -41,6 +41,9 @@ TYPE_NAMES = {
     "null": "null",
 }
 BOUNDS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
+# Deeper JSON is a bug or a cycle, not CRM data: refuse it with its field path before Python's
+# recursion limit (or the API's parser) refuses it less helpfully.
+MAX_JSON_DEPTH = 64
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = 80
@@ -82,6 +85,8 @@ def to_json_value(value: Any, *, field: str) -> Any:
     - ``list``/``tuple``: a list; a mapping: a dict whose keys must be strings. Nested values follow
       the same rule.
     - Anything else (bytes, sets, objects) is rejected: ``data.tags[2]: bytes is not a JSON value``.
+    - Lists and mappings nested more than ``MAX_JSON_DEPTH`` (64) levels deep (or containing
+      themselves) are rejected at the field where the limit is crossed.
 
     Every problem is collected before one ``TexterValidationError`` is raised.
     """
@@ -92,13 +97,13 @@ def to_json_value(value: Any, *, field: str) -> Any:
     return result
 
 
-def _convert(value: Any, path: str, problems: list[str]) -> Any:
+def _convert(value: Any, path: str, problems: list[str], depth: int = 0) -> Any:
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, Decimal):
         if value.is_finite():
             integral = value == value.to_integral_value()
-            return int(value) if integral else _convert(float(value), path, problems)
+            return int(value) if integral else _convert(float(value), path, problems, depth)
         problems.append(f"{path}: {'NaN' if value.is_nan() else _infinity(value)} is not a JSON value")
         return None
     if isinstance(value, float):
@@ -112,13 +117,16 @@ def _convert(value: Any, path: str, problems: list[str]) -> Any:
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
+    if isinstance(value, (list, tuple, Mapping)) and depth >= MAX_JSON_DEPTH:
+        problems.append(f"{path}: nested deeper than {MAX_JSON_DEPTH} levels")
+        return None
     if isinstance(value, (list, tuple)):
-        return [_convert(item, f"{path}[{index}]", problems) for index, item in enumerate(value)]
+        return [_convert(item, f"{path}[{index}]", problems, depth + 1) for index, item in enumerate(value)]
     if isinstance(value, Mapping):
         converted = {}
         for key, item in value.items():
             if isinstance(key, str):
-                converted[key] = _convert(item, f"{path}.{key}", problems)
+                converted[key] = _convert(item, f"{path}.{key}", problems, depth + 1)
             else:
                 problems.append(f"{path}: key {key!r} is not a string")
         return converted

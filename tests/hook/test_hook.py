@@ -93,6 +93,15 @@ def test_search_arguments_are_checked_before_any_request(hook, texter_sandbox):
     assert texter_sandbox.requests == []
 
 
+def test_data_nested_too_deep_never_reaches_the_server(hook, texter_sandbox, chat):
+    nested: dict = {"leaf": 1}
+    for _ in range(2000):  # deeper than Python's recursion limit
+        nested = {"child": nested}
+    with pytest.raises(TexterValidationError, match=r"data(\.child)+: nested deeper than 64 levels"):
+        hook.update_crm_data(chat["_id"], nested)
+    assert texter_sandbox.requests == []
+
+
 def test_429_retry_after_is_honoured(hook, texter_sandbox, chat):
     texter_sandbox.fail_next(1, status=429, retry_after=1)
     hook.update_crm_data(chat["_id"], {"plan": "pro"})
