@@ -18,7 +18,7 @@ from airflow_provider_texter import CONNECTION_FIELD_LABELS, HIDDEN_CONNECTION_F
 from airflow_provider_texter.compat import BaseHook, mask_secret
 from airflow_provider_texter.connection_settings import TexterSettings, settings_from_connection
 from airflow_provider_texter.exceptions import TexterError, TexterValidationError
-from airflow_provider_texter.responses import decode_response, exhausted_error
+from airflow_provider_texter.responses import decode_response, exhausted_error, retry_history
 from airflow_provider_texter.retry_policy import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from airflow_provider_texter.throttle import RequestThrottle
 from airflow_provider_texter.validation import chat_properties_request, crm_data_request
@@ -220,30 +220,39 @@ class TexterHook(BaseHook):
         """Send one API request, retrying 429/502/503/504 and network errors; return the decoded body.
 
         Every call of the hook goes through here, so pacing, retries, logging and errors live once.
+        A 429 lowers the hook's send rate and pauses all its threads (see ``RequestThrottle``); with
+        ``Retry-After`` it is retried for as long as ``max_retry_wait`` allows, whatever ``max_retries``.
         """
         url = self.settings.base_url + path
         retries: list[str] = []
+        counted = 0  # retries that spend max_retries (a 429 with Retry-After spends only time)
         waited = 0.0
         while True:
             self.throttle.wait()
+            sent_at = self.throttle.now()
             response, failure = self._send_once(method, url, path, json, params)
+            rate_limited = response is not None and response.status_code == 429
+            if response is not None and not rate_limited:
+                self.throttle.answered()
             if response is not None and response.status_code not in RETRYABLE_STATUSES:
                 if retries:
                     self.log.info(
-                        "%s %s answered %d after %d retries (%s) and %.1f s of waiting",
-                        method, path, response.status_code, len(retries), ", ".join(retries), waited,
+                        "%s %s answered %d after %s and %.1f s of waiting",
+                        method, path, response.status_code, retry_history(retries), waited,
                     )  # fmt: skip
                 return decode_response(response, method, path, scope=scope, subject=subject)
             outcome = failure if response is None else str(response.status_code)
             retry_after = None if response is None else parse_retry_after(response.headers.get("Retry-After"))
-            delay = self.retry_policy.delay(len(retries) + 1, retry_after)
-            if not self.retry_policy.allows(len(retries) + 1, waited, delay):
+            by_time_only = rate_limited and retry_after is not None
+            delay = self.retry_policy.delay(counted + 1, retry_after)
+            if not self.retry_policy.allows(counted + 1, waited, delay, by_time_only=by_time_only):
                 raise exhausted_error(method, path, response, outcome, retries, subject)
             self._count_retry(outcome)
-            if response is not None and response.status_code == 429:
-                self.throttle.pause(delay)  # every thread of this hook waits, this one in throttle.wait()
+            if rate_limited:
+                self.throttle.throttled(sent_at, delay)  # every thread of this hook waits in throttle.wait()
             else:
                 time.sleep(delay)
+            counted += not by_time_only
             retries.append(outcome)
             waited += delay
 

@@ -143,6 +143,37 @@ def test_retries_run_out_with_a_typed_error(hook, texter_sandbox, chat):
     assert len(texter_sandbox.requests) == 4
 
 
+def test_429_with_retry_after_is_budgeted_by_time_not_by_count(hook, texter_sandbox, chat):
+    texter_sandbox.fail_next(8, status=429, retry_after=0)
+    assert hook.update_crm_data(chat["_id"], {"plan": "pro"})["crmData"]["plan"] == "pro"
+    assert len(texter_sandbox.requests) == 9 and hook.retried_outcomes == {"429": 8}
+
+
+def test_429s_with_retry_after_give_up_when_the_wait_budget_is_spent(connect, texter_sandbox, chat):
+    hook = connect(max_retry_wait=2.5)
+    texter_sandbox.fail_next(100, status=429, retry_after=1)
+    with pytest.raises(TexterRateLimitError, match=r"gave up after 2 retries \(429, 429\)"):
+        hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    assert len(texter_sandbox.requests) == 3
+
+
+def test_429_without_retry_after_spends_the_retry_count(hook, texter_sandbox, chat):
+    texter_sandbox.fail_next(10, status=429)
+    with pytest.raises(TexterRateLimitError, match=r"gave up after 3 retries"):
+        hook.update_crm_data(chat["_id"], {"plan": "pro"})
+
+
+def test_a_429_slows_every_thread_of_the_hook_down(connect, texter_sandbox, chat):
+    hook = connect(max_requests_per_second=50)
+    texter_sandbox.fail_next(1, status=429, retry_after=0)
+    hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    assert hook.throttle.rate < 50
+    slowed = hook.throttle.rate
+    for _ in range(5):
+        hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    assert slowed < hook.throttle.rate <= 50
+
+
 def test_retry_after_beyond_the_wait_budget_fails_at_once(connect, texter_sandbox, chat):
     hook = connect(max_retry_wait=5)
     texter_sandbox.fail_next(1, status=429, retry_after=3600)
