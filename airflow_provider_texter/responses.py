@@ -64,12 +64,19 @@ def error_for_status(
 
 
 def exhausted_error(
-    method: str, path: str, response: requests.Response | None, failure: str, retries: list[str], subject: str
+    method: str,
+    path: str,
+    response: requests.Response | None,
+    failure: str,
+    retries: list[str],
+    subject: str,
+    *,
+    host: str,
 ) -> Exception:
     """The error for a request whose retries (count or wait budget) ran out."""
     history = f"after {retry_history(retries)}"
     if response is None:
-        return TexterTransportError(f"Texter API {method} {path}: {failure} {history}")
+        return TexterTransportError(f"Texter API {method} {path} on {host}: {failure} {history}")
     message = f"{server_message(response)}; gave up {history}"
     return error_for_status(response.status_code, method, path, message, scope="", subject=subject)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import threading
 import time
@@ -9,19 +10,21 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import cached_property
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from airflow_provider_texter import CONNECTION_FIELD_LABELS, HIDDEN_CONNECTION_FIELDS, __version__
 from airflow_provider_texter.compat import BaseHook, mask_secret
 from airflow_provider_texter.connection_settings import TexterSettings, settings_from_connection
 from airflow_provider_texter.exceptions import TexterError, TexterValidationError
+from airflow_provider_texter.redaction import redact, register_secret
 from airflow_provider_texter.responses import decode_response, exhausted_error, retry_history
 from airflow_provider_texter.retry_policy import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from airflow_provider_texter.throttle import RequestThrottle
-from airflow_provider_texter.validation import chat_properties_request, crm_data_request
+from airflow_provider_texter.validation import chat_properties_request, crm_data_request, to_json_value
 
 MANAGE_CHATS = "Manage all chats"
 LIST_CHATS = "List all chats"
@@ -29,6 +32,10 @@ POOL_SIZE = 64
 CHANNEL_NAMES = ("whatsapp", "messenger", "instagram", "website_chat", "email")
 CHAT_STATUSES = ("BOT", "PENDING", "ASSIGNED", "RESOLVED", "BULK")
 # The stored API reference does not show every query parameter name: they live here and nowhere else.
+# Whatever breaks while a request is sent or its answer read: requests wraps most of it, but urllib3
+# and http.client errors can escape it raw (e.g. a malformed header) and socket errors are OSErrors.
+# The writes are idempotent, so each is retried like a reset, then reported as TexterTransportError.
+WIRE_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
 SEARCH_QUERY_NAMES = {
     "search": "search",
     "channel_name": "channel[name]",
@@ -116,10 +123,11 @@ class TexterHook(BaseHook):
 
     @cached_property
     def settings(self) -> TexterSettings:
-        """The connection, read once and validated; the token is masked in every Airflow log."""
+        """The connection, read once and validated; the token is masked in every Airflow log and error."""
         conn = self.get_connection(self.texter_conn_id)
         settings = settings_from_connection(self.texter_conn_id, conn.host, conn.password, conn.extra_dejson)
         mask_secret(settings.token)
+        register_secret(settings.token)
         if settings.unknown_extras:
             self.log.warning(
                 "Connection %r: ignoring unknown extra keys %s", self.texter_conn_id, settings.unknown_extras
@@ -143,6 +151,11 @@ class TexterHook(BaseHook):
             {"Accept": "application/json", "User-Agent": f"airflow-provider-texter/{__version__}"}
         )
         return session
+
+    @cached_property
+    def host(self) -> str:
+        """Where requests go (``acme.texterchat.com``), for messages about the network."""
+        return urlsplit(self.settings.base_url).netloc
 
     @cached_property
     def throttle(self) -> RequestThrottle:
@@ -224,6 +237,8 @@ class TexterHook(BaseHook):
         ``Retry-After`` it is retried for as long as ``max_retry_wait`` allows, whatever ``max_retries``.
         """
         url = self.settings.base_url + path
+        if json is not None:  # a body requests cannot encode fails here, named, not inside requests
+            json = to_json_value(json, field="body")
         retries: list[str] = []
         counted = 0  # retries that spend max_retries (a 429 with Retry-After spends only time)
         waited = 0.0
@@ -246,7 +261,7 @@ class TexterHook(BaseHook):
             by_time_only = rate_limited and retry_after is not None
             delay = self.retry_policy.delay(counted + 1, retry_after)
             if not self.retry_policy.allows(counted + 1, waited, delay, by_time_only=by_time_only):
-                raise exhausted_error(method, path, response, outcome, retries, subject)
+                raise exhausted_error(method, path, response, outcome, retries, subject, host=self.host)
             self._count_retry(outcome)
             if rate_limited:
                 self.throttle.throttled(sent_at, delay)  # every thread of this hook waits in throttle.wait()
@@ -267,10 +282,11 @@ class TexterHook(BaseHook):
             response = self.session.request(
                 method, url, json=json, params=params, timeout=self.settings.timeout
             )
-        except (requests.ConnectionError, requests.Timeout) as error:
+        except WIRE_ERRORS as error:
             self.log.debug(
-                "%s %s -> %s after %.3f s", method, path, type(error).__name__, time.monotonic() - started
-            )
+                "%s %s -> %s after %.3f s: %s",
+                method, path, type(error).__name__, time.monotonic() - started, redact(str(error)),
+            )  # fmt: skip
             return None, type(error).__name__
         self.log.debug(
             "%s %s -> %s in %.3f s", method, path, response.status_code, time.monotonic() - started

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 
 import pytest
 
@@ -222,6 +223,64 @@ def test_read_timeout_is_retried_then_reported(connect, texter_sandbox, chat):
     texter_sandbox.latency_ms = 600
     with pytest.raises(TexterTransportError, match=r"ReadTimeout after 1 retries \(ReadTimeout\)"):
         hook.update_crm_data(chat["_id"], {"plan": "pro"})
+
+
+# Every way the wire can fail, as the sandbox injects it, and the name the hook gives it.
+WIRE_FAULTS = {
+    "reset": ("reset_next", "ConnectionError"),
+    "answer cut mid-body": ("cut_next", "ChunkedEncodingError"),
+    "broken gzip body": ("break_gzip_next", "ContentDecodingError"),
+    "no answer at all": ("stall_next", "ReadTimeout"),
+}
+
+
+@pytest.mark.parametrize("fault", WIRE_FAULTS)
+def test_every_wire_failure_is_retried_like_a_reset(connect, texter_sandbox, chat, fault):
+    inject, name = WIRE_FAULTS[fault]
+    hook = connect(timeout=0.3, backoff_factor=0.01, max_retries=2)
+    getattr(texter_sandbox, inject)(1)
+    assert hook.update_crm_data(chat["_id"], {"plan": "pro"})["crmData"]["plan"] == "pro"
+    assert hook.retried_outcomes == {name: 1}
+
+
+@pytest.mark.parametrize("fault", WIRE_FAULTS)
+def test_every_wire_failure_ends_as_a_transport_error_naming_host_and_request(
+    connect, texter_sandbox, chat, fault
+):
+    inject, name = WIRE_FAULTS[fault]
+    hook = connect(timeout=0.3, backoff_factor=0.01, max_retries=1)
+    getattr(texter_sandbox, inject)(2)
+    with pytest.raises(TexterTransportError) as error:
+        hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    assert str(error.value) == (
+        f"Texter API POST /chats/{chat['_id']}/crm-data on 127.0.0.1:{texter_sandbox.port}: "
+        f"{name} after 1 retries ({name})"
+    )
+
+
+def test_a_body_requests_cannot_encode_is_a_validation_error_not_a_crash(hook, texter_sandbox):
+    with pytest.raises(TexterValidationError, match=r"body\.when: object is not a JSON value"):
+        hook.run("POST", "/chats/x/crm-data", json={"when": object()})
+    assert texter_sandbox.requests == []
+
+
+def test_random_5xx_are_retried_and_every_write_lands(connect, texter_sandbox, chat):
+    hook = connect(backoff_factor=0.01, max_retries=5)
+    texter_sandbox.fail_randomly(0.3, status=503, seed=3)
+    for plan in range(30):
+        assert hook.update_crm_data(chat["_id"], {"plan": plan})["crmData"]["plan"] == plan
+    statuses = Counter(request.status for request in texter_sandbox.requests)
+    assert statuses[200] == 30 and statuses[503] == hook.retry_count > 0
+
+
+def test_a_token_the_server_echoes_is_redacted_from_errors_and_logs(hook, texter_sandbox, chat, capfd):
+    texter_sandbox.fail_next(1, status=400, echo_authorization=True)
+    with pytest.raises(TexterClientError) as error:
+        hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    logged = capfd.readouterr().out
+    assert "Authorization: ***" in str(error.value)
+    for text in (str(error.value), error.value.message, repr(error.value), logged):
+        assert texter_sandbox.token not in text
 
 
 def test_unreachable_server_is_a_transport_error(monkeypatch):
