@@ -19,7 +19,7 @@ from requests.adapters import HTTPAdapter
 from airflow_provider_texter import CONNECTION_FIELD_LABELS, HIDDEN_CONNECTION_FIELDS, __version__
 from airflow_provider_texter.compat import BaseHook, mask_secret
 from airflow_provider_texter.connection_settings import TexterSettings, settings_from_connection
-from airflow_provider_texter.exceptions import TexterError, TexterValidationError
+from airflow_provider_texter.exceptions import TexterConfigError, TexterError, TexterValidationError
 from airflow_provider_texter.redaction import redact, register_secret
 from airflow_provider_texter.responses import decode_response, exhausted_error, retry_history
 from airflow_provider_texter.retry_policy import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
@@ -29,6 +29,7 @@ from airflow_provider_texter.validation import chat_properties_request, crm_data
 MANAGE_CHATS = "Manage all chats"
 LIST_CHATS = "List all chats"
 POOL_SIZE = 64
+TEST_CONNECTION_TIMEOUT = 10.0  # seconds: the UI's request waits on the Test button
 CHANNEL_NAMES = ("whatsapp", "messenger", "instagram", "website_chat", "email")
 CHAT_STATUSES = ("BOT", "PENDING", "ASSIGNED", "RESOLVED", "BULK")
 # The stored API reference does not show every query parameter name: they live here and nowhere else.
@@ -213,11 +214,25 @@ class TexterHook(BaseHook):
         return self.run("GET", "/chats/search", params=params, scope=LIST_CHATS, subject="search")
 
     def test_connection(self) -> tuple[bool, str]:
-        """The Airflow UI's Test button: one cheap authenticated search."""
+        """The Airflow UI's Test button: one cheap authenticated search, answered within seconds.
+
+        The UI waits on this call, so it makes one attempt with at most a 10 s timeout (less when the
+        connection's is lower) instead of the retry policy's minutes against a host that never answers.
+        """
         try:
-            result = self.search_chats(limit=1)
-        except TexterError as error:
+            result = self.run(
+                "GET",
+                "/chats/search",
+                params={SEARCH_QUERY_NAMES["limit"]: 1},
+                scope=LIST_CHATS,
+                subject="search",
+                timeout=min(TEST_CONNECTION_TIMEOUT, self.settings.timeout),
+                retry_policy=RetryPolicy(max_retries=0),
+            )
+        except TexterConfigError as error:
             return False, str(error)
+        except TexterError as error:
+            return False, f"{self.host} did not accept the test request: {error}"
         return True, f"Connected to {self.settings.base_url}: token accepted, {result.get('total', 0)} chats"
 
     def run(
@@ -229,13 +244,18 @@ class TexterHook(BaseHook):
         params: Any = None,
         scope: str = MANAGE_CHATS,
         subject: str = "resource",
+        timeout: float | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> Any:
         """Send one API request, retrying 429/502/503/504 and network errors; return the decoded body.
 
         Every call of the hook goes through here, so pacing, retries, logging and errors live once.
         A 429 lowers the hook's send rate and pauses all its threads (see ``RequestThrottle``); with
         ``Retry-After`` it is retried for as long as ``max_retry_wait`` allows, whatever ``max_retries``.
+        ``timeout`` and ``retry_policy`` replace the connection's for this call.
         """
+        timeout = self.settings.timeout if timeout is None else timeout
+        retry_policy = retry_policy or self.retry_policy
         url = self.settings.base_url + path
         if json is not None:  # a body requests cannot encode fails here, named, not inside requests
             json = to_json_value(json, field="body")
@@ -245,7 +265,7 @@ class TexterHook(BaseHook):
         while True:
             self.throttle.wait()
             sent_at = self.throttle.now()
-            response, failure = self._send_once(method, url, path, json, params)
+            response, failure = self._send_once(method, url, path, json, params, timeout)
             rate_limited = response is not None and response.status_code == 429
             if response is not None and not rate_limited:
                 self.throttle.answered()
@@ -259,8 +279,8 @@ class TexterHook(BaseHook):
             outcome = failure if response is None else str(response.status_code)
             retry_after = None if response is None else parse_retry_after(response.headers.get("Retry-After"))
             by_time_only = rate_limited and retry_after is not None
-            delay = self.retry_policy.delay(counted + 1, retry_after)
-            if not self.retry_policy.allows(counted + 1, waited, delay, by_time_only=by_time_only):
+            delay = retry_policy.delay(counted + 1, retry_after)
+            if not retry_policy.allows(counted + 1, waited, delay, by_time_only=by_time_only):
                 raise exhausted_error(method, path, response, outcome, retries, subject, host=self.host)
             self._count_retry(outcome)
             if rate_limited:
@@ -272,16 +292,14 @@ class TexterHook(BaseHook):
             waited += delay
 
     def _send_once(
-        self, method: str, url: str, path: str, json: Any, params: Any
+        self, method: str, url: str, path: str, json: Any, params: Any, timeout: float
     ) -> tuple[requests.Response | None, str]:
         """One attempt: the response, or ``None`` and what went wrong on the wire."""
         started = time.monotonic()
         with self._stats_lock:
             self.request_count += 1
         try:
-            response = self.session.request(
-                method, url, json=json, params=params, timeout=self.settings.timeout
-            )
+            response = self.session.request(method, url, json=json, params=params, timeout=timeout)
         except WIRE_ERRORS as error:
             self.log.debug(
                 "%s %s -> %s after %.3f s: %s",

@@ -335,6 +335,20 @@ def test_test_connection_reports_success_and_failure(connect, texter_sandbox, ch
     assert not ok and "401" in message and "wrong-token-xyz" not in message
 
 
+def test_test_connection_makes_one_attempt_and_names_the_host(connect, texter_sandbox):
+    texter_sandbox.stall_next(1)
+    ok, message = connect(timeout=0.3).test_connection()
+    assert not ok
+    assert message.startswith(f"127.0.0.1:{texter_sandbox.port} did not accept the test request: ")
+    assert message.endswith("ReadTimeout after 0 retries")
+
+
+def test_test_connection_does_not_wait_out_a_429(connect, texter_sandbox):
+    texter_sandbox.fail_next(1, status=429, retry_after=60)
+    ok, message = connect().test_connection()
+    assert not ok and "answered 429" in message
+
+
 def test_test_connection_reports_bad_settings(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_TEXTER_DEFAULT", '{"conn_type": "texter", "host": "acme"}')
     ok, message = TexterHook().test_connection()
