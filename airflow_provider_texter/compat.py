@@ -12,4 +12,16 @@ except ImportError:  # Airflow 3.0 kept some of these outside airflow.sdk
     from airflow.models import BaseOperator  # type: ignore[no-redef]
     from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef]
 
-__all__ = ["AirflowException", "AirflowFailException", "BaseHook", "BaseOperator", "mask_secret"]
+try:  # what Airflow resolves at run time: XComArg, LiteralValue, ...
+    from airflow.sdk.definitions._internal.mixins import ResolveMixin
+except ImportError:
+    from airflow.utils.mixins import ResolveMixin  # type: ignore[no-redef]
+
+__all__ = [
+    "AirflowException",
+    "AirflowFailException",
+    "BaseHook",
+    "BaseOperator",
+    "ResolveMixin",
+    "mask_secret",
+]

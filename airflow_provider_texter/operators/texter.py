@@ -1,7 +1,12 @@
-"""The single-chat operators: template the arguments, make one hook call, return the updated chat.
+"""The single-chat operators: template the arguments, make one hook call, return what was written.
 
 Validation lives in the hook (``validation.py``), so a bad payload fails before any request and, like
 401/403/404, without Airflow retries; 429 and 5xx left after the hook's own retries use the task's.
+Arguments without a JSON form (NaN, bytes, ...) fail earlier still: when the operator is built and
+right after rendering, before Airflow tries to store the rendered fields as JSON and fails unhelpfully.
+
+XCom gets ``{"chat_id", "written", "updated_at"}`` (plus ``merging_mode`` for CRM data): what a
+downstream task needs to know happened, not the contact's names, phones or CRM data.
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_texter.compat import BaseOperator
+from airflow_provider_texter.compat import BaseOperator, ResolveMixin
+from airflow_provider_texter.exceptions import TexterValidationError
 from airflow_provider_texter.hooks.texter import TexterHook
-from airflow_provider_texter.validation import CHAT_PROPERTIES, DataSchema
+from airflow_provider_texter.validation import CHAT_PROPERTIES, DataSchema, to_json_value
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -39,17 +45,46 @@ class BaseTexterChatOperator(BaseOperator):
         """Built on first use, so parsing a DAG never looks up the connection."""
         return TexterHook(texter_conn_id=self.texter_conn_id)
 
-    def execute(self, context: Context) -> Any:
-        """Send the update; the updated chat (without the API's ``success`` flag) goes to XCom."""
+    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
+        """Render as Airflow does, then check the result before Airflow stores it as JSON."""
+        super().render_template_fields(context, jinja_env)
+        self.check_json_arguments()
+
+    def check_json_arguments(self) -> None:
+        """Fail, without retries, on a templated argument that has no JSON form: ``data.score: NaN is
+        not a JSON value``. Values Airflow resolves later (XComArg) are checked once rendered."""
+        problems: list[str] = []
+        for name in self.template_fields:
+            try:
+                to_json_value(getattr(self, name), field=name, unresolved=_resolved_at_run_time)
+            except TexterValidationError as error:
+                problems += error.problems
+        if problems:
+            raise TexterValidationError(problems, context=f"arguments of task {self.task_id!r}")
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        """Send the update; XCom gets the chat id and what was written, not the chat's personal data."""
         chat = self.send()
-        self.log.info("Updated Texter chat %s", self.chat_id)
-        if isinstance(chat, Mapping):
-            return {key: value for key, value in chat.items() if key != "success"}
-        return chat
+        self.log.info("Updated Texter chat %s: %s", self.chat_id, ", ".join(self.written()))
+        result = {"chat_id": self.chat_id, **self.summary(), "written": self.written()}
+        result["updated_at"] = chat.get("updatedAt") if isinstance(chat, Mapping) else None
+        return result
 
     def send(self) -> Any:
         """The one hook call of this operator."""
         raise NotImplementedError
+
+    def written(self) -> list[str]:
+        """The keys this update wrote, as the API names them."""
+        raise NotImplementedError
+
+    def summary(self) -> dict[str, Any]:
+        """Settings of this update a downstream task may need, besides the chat and the keys."""
+        return {}
+
+
+def _resolved_at_run_time(value: Any) -> bool:
+    return isinstance(value, ResolveMixin)
 
 
 class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
@@ -86,11 +121,18 @@ class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
         self.data = data
         self.merging_mode = merging_mode
         self.data_schema = data_schema
+        self.check_json_arguments()
 
     def send(self) -> Any:
         return self.hook.update_crm_data(
             self.chat_id, self.data, self.merging_mode, data_schema=self.data_schema
         )
+
+    def written(self) -> list[str]:
+        return list(self.data)
+
+    def summary(self) -> dict[str, Any]:
+        return {"merging_mode": self.merging_mode}
 
 
 class TexterUpdateChatOperator(BaseTexterChatOperator):
@@ -129,6 +171,7 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
         self.crm_data = crm_data
         self.crm_deep_link = crm_deep_link
         self.language = language
+        self.check_json_arguments()
 
     def send(self) -> Any:
         if self.crm_data is not None:
@@ -138,4 +181,12 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
                 "merging_mode='merge' (or assign, defaults, defaultsDeep).",
                 self.chat_id,
             )
-        return self.hook.update_chat(self.chat_id, {name: getattr(self, name) for name in CHAT_PROPERTIES})
+        return self.hook.update_chat(self.chat_id, self.properties())
+
+    def written(self) -> list[str]:
+        return [CHAT_PROPERTIES[name] for name in self.properties()]
+
+    def properties(self) -> dict[str, Any]:
+        """The properties given (not None), by their Python names."""
+        values = {name: getattr(self, name) for name in CHAT_PROPERTIES}
+        return {name: value for name, value in values.items() if value is not None}
