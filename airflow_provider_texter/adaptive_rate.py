@@ -18,28 +18,34 @@ METER_SMOOTHING = 0.8  # weight of the newest window in the measured rate
 
 
 class AnswerRateMeter:
-    """The rate at which answers arrive, in half-second windows, exponentially smoothed.
+    """The rate at which answers arrive while the client is sending, in half-second windows,
+    exponentially smoothed.
 
-    A cut starts from what the client really achieved, not from a ceiling it never reached.
+    A cut starts from what the client really achieved, not from a ceiling it never reached. A gap of
+    more than a window (a pause the API asked for) is idle time, not a slow rate: it is skipped, so a
+    client resuming after ``Retry-After`` is not held to a fraction of the rate it had.
     """
 
     def __init__(self, now: float) -> None:
         self._started = now
         self._smoothed: float | None = None
         self._window = math.floor(now / METER_WINDOW_SECONDS)
-        self._count = 0
+        self._count = 0  # answers in the current window
+        self._answers = 0  # answers in all
 
     def record(self, now: float) -> float:
         """Count one answer at ``now``; returns the measured rate (the plain average until a window ends)."""
         window = math.floor(now / METER_WINDOW_SECONDS)
-        self._count += 1
-        if window > self._window:
-            current = self._count / ((window - self._window) * METER_WINDOW_SECONDS)
+        if window == self._window + 1:
+            current = self._count / METER_WINDOW_SECONDS
             previous = current if self._smoothed is None else self._smoothed
             self._smoothed = METER_SMOOTHING * current + (1 - METER_SMOOTHING) * previous
+        if window > self._window:
             self._window, self._count = window, 0
+        self._count += 1
+        self._answers += 1
         if self._smoothed is None:
-            return self._count / max(now - self._started, METER_WINDOW_SECONDS)
+            return self._answers / max(now - self._started, METER_WINDOW_SECONDS)
         return self._smoothed
 
 

@@ -87,9 +87,9 @@ def run_case(case: Case, home: Path, warehouses: Path) -> list[Measurement]:
     its own chats, and gives a line per sync plus one for all of them together.
     """
     (home / "dags").mkdir(parents=True)
-    syncs = case.syncs
+    rows, syncs = case.rows, case.syncs
     parts = [
-        build_warehouse(warehouses / f"customers-{case.rows}-{part}.db", case.rows, part=part, parts=syncs)
+        build_warehouse(warehouses / f"customers-{rows}-{part + 1}of{syncs}.db", rows, part=part, parts=syncs)
         for part in range(syncs)
     ]
     client_core, sandbox_core = cores()
