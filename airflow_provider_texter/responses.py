@@ -72,11 +72,14 @@ def exhausted_error(
     subject: str,
     *,
     host: str,
+    detail: str = "",
 ) -> Exception:
-    """The error for a request whose retries (count or wait budget) ran out."""
+    """The error for a request whose retries (count or wait budget) ran out; ``detail`` is what the
+    last wire failure said (e.g. which certificate check failed)."""
     history = f"after {retry_history(retries)}"
     if response is None:
-        return TexterTransportError(f"Texter API {method} {path} on {host}: {failure} {history}")
+        last = f"; last error: {detail[:MESSAGE_LIMIT]}" if detail else ""
+        return TexterTransportError(f"Texter API {method} {path} on {host}: {failure} {history}{last}")
     message = f"{server_message(response)}; gave up {history}"
     return error_for_status(response.status_code, method, path, message, scope="", subject=subject)
 

@@ -257,15 +257,13 @@ class TexterHook(BaseHook):
         timeout = self.settings.timeout if timeout is None else timeout
         retry_policy = retry_policy or self.retry_policy
         url = self.settings.base_url + path
-        if json is not None:  # a body requests cannot encode fails here, named, not inside requests
-            json = to_json_value(json, field="body")
         retries: list[str] = []
         counted = 0  # retries that spend max_retries (a 429 with Retry-After spends only time)
         waited = 0.0
         while True:
             self.throttle.wait()
             sent_at = self.throttle.now()
-            response, failure = self._send_once(method, url, path, json, params, timeout)
+            response, failure, detail = self._send_once(method, url, path, json, params, timeout)
             rate_limited = response is not None and response.status_code == 429
             if response is not None and not rate_limited:
                 self.throttle.answered()
@@ -280,12 +278,15 @@ class TexterHook(BaseHook):
             retry_after = None if response is None else parse_retry_after(response.headers.get("Retry-After"))
             by_time_only = rate_limited and retry_after is not None
             delay = retry_policy.delay(counted + 1, retry_after)
-            if not retry_policy.allows(counted + 1, waited, delay, by_time_only=by_time_only):
-                raise exhausted_error(method, path, response, outcome, retries, subject, host=self.host)
+            allowed = retry_policy.allows(counted + 1, waited, delay, by_time_only=by_time_only)
+            if rate_limited:  # the rate drops either way; every thread waits in throttle.wait() if we retry
+                self.throttle.throttled(sent_at, pause=delay if allowed else 0.0)
+            if not allowed:
+                raise exhausted_error(
+                    method, path, response, outcome, retries, subject, host=self.host, detail=detail
+                )
             self._count_retry(outcome)
-            if rate_limited:
-                self.throttle.throttled(sent_at, delay)  # every thread of this hook waits in throttle.wait()
-            else:
+            if not rate_limited:
                 time.sleep(delay)
             counted += not by_time_only
             retries.append(outcome)
@@ -293,23 +294,28 @@ class TexterHook(BaseHook):
 
     def _send_once(
         self, method: str, url: str, path: str, json: Any, params: Any, timeout: float
-    ) -> tuple[requests.Response | None, str]:
-        """One attempt: the response, or ``None`` and what went wrong on the wire."""
+    ) -> tuple[requests.Response | None, str, str]:
+        """One attempt: the response, or ``None``, the kind of wire failure and what it said."""
         started = time.monotonic()
         with self._stats_lock:
             self.request_count += 1
         try:
             response = self.session.request(method, url, json=json, params=params, timeout=timeout)
+        except (requests.exceptions.InvalidJSONError, TypeError):
+            if json is not None:  # a body requests cannot encode (NaN, objects): name the field, no retry
+                to_json_value(json, field="body")
+            raise
         except WIRE_ERRORS as error:
+            detail = redact(str(error))
             self.log.debug(
                 "%s %s -> %s after %.3f s: %s",
-                method, path, type(error).__name__, time.monotonic() - started, redact(str(error)),
+                method, path, type(error).__name__, time.monotonic() - started, detail,
             )  # fmt: skip
-            return None, type(error).__name__
+            return None, type(error).__name__, detail
         self.log.debug(
             "%s %s -> %s in %.3f s", method, path, response.status_code, time.monotonic() - started
         )
-        return response, ""
+        return response, "", ""
 
     def _count_retry(self, outcome: str) -> None:
         with self._stats_lock:
