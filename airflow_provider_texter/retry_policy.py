@@ -23,7 +23,8 @@ class RetryPolicy:
 
     :param max_retries: counted retries after the first attempt (0 disables retrying).
     :param backoff_factor: first backoff in seconds; it doubles on every retry, up to 30 s.
-    :param max_retry_wait: total seconds one request may spend waiting between attempts.
+    :param max_retry_wait: seconds after a request's first attempt beyond which it is not retried
+        (waits, pauses, pacing and the attempts themselves all count).
     """
 
     max_retries: int = 5
@@ -38,10 +39,11 @@ class RetryPolicy:
         ceiling = min(self.backoff_factor * 2 ** (retry_number - 1), MAX_BACKOFF_SECONDS)
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
-    def allows(self, retry_number: int, waited: float, delay: float, *, by_time_only: bool = False) -> bool:
-        """Whether another attempt fits in the total wait budget and, unless ``by_time_only``, the count."""
+    def allows(self, retry_number: int, spent: float, delay: float, *, by_time_only: bool = False) -> bool:
+        """Whether another attempt, ``delay`` from now, fits in the time budget (``spent`` seconds of it
+        are gone) and, unless ``by_time_only``, in the count."""
         within_count = self.max_retries > 0 and (by_time_only or retry_number <= self.max_retries)
-        return within_count and waited + delay <= self.max_retry_wait
+        return within_count and spent + delay <= self.max_retry_wait
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

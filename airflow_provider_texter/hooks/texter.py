@@ -259,10 +259,11 @@ class TexterHook(BaseHook):
         url = self.settings.base_url + path
         retries: list[str] = []
         counted = 0  # retries that spend max_retries (a 429 with Retry-After spends only time)
-        waited = 0.0
+        first_sent_at = None
         while True:
             self.throttle.wait()
             sent_at = self.throttle.now()
+            first_sent_at = sent_at if first_sent_at is None else first_sent_at
             response, failure, detail = self._send_once(method, url, path, json, params, timeout)
             rate_limited = response is not None and response.status_code == 429
             if response is not None and not rate_limited:
@@ -270,15 +271,18 @@ class TexterHook(BaseHook):
             if response is not None and response.status_code not in RETRYABLE_STATUSES:
                 if retries:
                     self.log.info(
-                        "%s %s answered %d after %s and %.1f s of waiting",
-                        method, path, response.status_code, retry_history(retries), waited,
+                        "%s %s answered %d after %s and %.1f s",
+                        method, path, response.status_code, retry_history(retries),
+                        self.throttle.now() - first_sent_at,
                     )  # fmt: skip
                 return decode_response(response, method, path, scope=scope, subject=subject)
             outcome = failure if response is None else str(response.status_code)
             retry_after = None if response is None else parse_retry_after(response.headers.get("Retry-After"))
             by_time_only = rate_limited and retry_after is not None
             delay = retry_policy.delay(counted + 1, retry_after)
-            allowed = retry_policy.allows(counted + 1, waited, delay, by_time_only=by_time_only)
+            # the budget is wall time since the first attempt: pauses, pacing and attempts all count
+            spent = self.throttle.now() - first_sent_at
+            allowed = retry_policy.allows(counted + 1, spent, delay, by_time_only=by_time_only)
             if rate_limited:  # the rate drops either way; every thread waits in throttle.wait() if we retry
                 self.throttle.throttled(sent_at, pause=delay if allowed else 0.0)
             if not allowed:
@@ -290,7 +294,6 @@ class TexterHook(BaseHook):
                 time.sleep(delay)
             counted += not by_time_only
             retries.append(outcome)
-            waited += delay
 
     def _send_once(
         self, method: str, url: str, path: str, json: Any, params: Any, timeout: float

@@ -26,16 +26,16 @@ def test_retry_after_wins_over_backoff_with_up_to_20_percent_jitter():
 
 def test_retry_count_and_wait_budget_both_bound_retrying():
     policy = RetryPolicy(max_retries=2, max_retry_wait=10)
-    assert policy.allows(2, waited=0, delay=1)
-    assert not policy.allows(3, waited=0, delay=1)
-    assert not policy.allows(1, waited=9.5, delay=1)
+    assert policy.allows(2, spent=0, delay=1)
+    assert not policy.allows(3, spent=0, delay=1)
+    assert not policy.allows(1, spent=9.5, delay=1)
 
 
 def test_a_429_with_retry_after_spends_only_the_wait_budget():
     policy = RetryPolicy(max_retries=2, max_retry_wait=10)
-    assert policy.allows(50, waited=8, delay=1, by_time_only=True)
-    assert not policy.allows(50, waited=9.5, delay=1, by_time_only=True)
-    assert not RetryPolicy(max_retries=0).allows(1, waited=0, delay=0, by_time_only=True)
+    assert policy.allows(50, spent=8, delay=1, by_time_only=True)
+    assert not policy.allows(50, spent=9.5, delay=1, by_time_only=True)
+    assert not RetryPolicy(max_retries=0).allows(1, spent=0, delay=0, by_time_only=True)
 
 
 def test_retry_after_in_seconds_and_as_http_date():
