@@ -12,10 +12,8 @@ except ImportError:  # Airflow 3.0 kept some of these outside airflow.sdk
     from airflow.models import BaseOperator  # type: ignore[no-redef]
     from airflow.utils.log.secrets_masker import mask_secret  # type: ignore[no-redef]
 
-try:  # what Airflow resolves at run time: XComArg, LiteralValue, ...
-    from airflow.sdk.definitions._internal.mixins import ResolveMixin
-except ImportError:
-    from airflow.utils.mixins import ResolveMixin  # type: ignore[no-redef]
+# What Airflow resolves only at run time (XComArg, LiteralValue, ...): in the task SDK since 3.0.
+from airflow.sdk.definitions._internal.mixins import ResolveMixin
 
 __all__ = [
     "AirflowException",

@@ -26,9 +26,10 @@ POLL_SECONDS = 0.01  # how soon the accept loop notices stop(): fixtures stop a 
 class TexterSandbox:
     """A real HTTP server on loopback that answers as Texter's documented API v2 does.
 
-    Every API request goes through, in this order: it is recorded, a queued fault answers it (or drops
-    the connection) without touching state, ``latency_ms`` is slept, the rate limit may answer 429, the
-    token is checked (401), then the route (404), the token's scopes (403) and the endpoint itself.
+    Every API request goes through, in this order: it is recorded, a queued (or random) fault answers
+    it, drops, stalls it without touching state, ``latency_ms`` is slept, the rate limit may answer
+    429, the token is checked (401), then the route (404), the token's scopes (403) and the endpoint
+    itself; the ``cut`` and ``bad_gzip`` faults then break the answer of a request that was applied.
 
     :param token: the API token clients must send as ``Authorization: Bearer <token>``.
     :param port: 0 picks a free port; read ``port``/``base_url`` after ``start()``.
