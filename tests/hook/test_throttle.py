@@ -92,3 +92,13 @@ def test_an_uncapped_hook_adapts_once_throttled():
     assert throttle.interval == 0.0
     throttle.throttled(sent_at=clock.now, pause=0.0)
     assert throttle.interval == pytest.approx(1 / 35, rel=0.05)
+
+
+def test_a_pause_is_idle_time_not_a_slow_rate():
+    clock = FakeClock()
+    throttle = RequestThrottle(200, clock=clock, sleep=clock.sleep)
+    answer_at(throttle, clock, 100, seconds=3)
+    clock.now += 1.2  # the pool sat out a Retry-After
+    answer_at(throttle, clock, 100, seconds=0.1)
+    throttle.throttled(sent_at=clock.now, pause=0.0)
+    assert throttle.rate == pytest.approx(70, rel=0.05)  # cut from what it achieved while sending
