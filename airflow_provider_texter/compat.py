@@ -15,4 +15,14 @@ from airflow.providers.common.compat.sdk import (
     mask_secret,
 )
 
-__all__ = ["AirflowException", "AirflowFailException", "BaseHook", "BaseOperator", "mask_secret"]
+# What Airflow resolves only at run time (XComArg, LiteralValue, ...): in the task SDK since 3.0.
+from airflow.sdk.definitions._internal.mixins import ResolveMixin
+
+__all__ = [
+    "AirflowException",
+    "AirflowFailException",
+    "BaseHook",
+    "BaseOperator",
+    "ResolveMixin",
+    "mask_secret",
+]

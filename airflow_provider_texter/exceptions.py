@@ -7,10 +7,18 @@ without Airflow retries, because the same request would fail the same way again.
 from __future__ import annotations
 
 from airflow_provider_texter.compat import AirflowException, AirflowFailException
+from airflow_provider_texter.redaction import redact
 
 
 class TexterError(AirflowException):
-    """Base class of every error this provider raises."""
+    """Base class of every error this provider raises; its text never holds a credential.
+
+    Messages quote servers and payloads verbatim, and they are logged, pushed to XCom and stored in
+    the rejected-rows table, so every one is redacted here, once, whichever path built it.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class TexterPermanentError(TexterError, AirflowFailException):
@@ -25,7 +33,7 @@ class TexterValidationError(TexterPermanentError, ValueError):
     """A payload does not match its schema; ``problems`` lists every violation, not only the first."""
 
     def __init__(self, problems: list[str], *, context: str = "payload") -> None:
-        self.problems = list(problems)
+        self.problems = [redact(problem) for problem in problems]
         self.context = context
         super().__init__(f"invalid {context}: " + "; ".join(self.problems))
 
@@ -49,7 +57,7 @@ class TexterAPIError(TexterError):
         self.status = status
         self.method = method
         self.path = path
-        self.message = message
+        self.message = redact(message)
         super().__init__(f"Texter API {method} {path} answered {status}: {message}")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import requests
@@ -18,6 +19,7 @@ from airflow_provider_texter.exceptions import (
 )
 
 MESSAGE_LIMIT = 500
+LISTED_RETRIES = 6  # beyond this many, a retry history is told as counts per outcome
 
 
 def decode_response(response: requests.Response, method: str, path: str, *, scope: str, subject: str) -> Any:
@@ -62,14 +64,34 @@ def error_for_status(
 
 
 def exhausted_error(
-    method: str, path: str, response: requests.Response | None, failure: str, retries: list[str], subject: str
+    method: str,
+    path: str,
+    response: requests.Response | None,
+    failure: str,
+    retries: list[str],
+    subject: str,
+    *,
+    host: str,
+    detail: str = "",
 ) -> Exception:
-    """The error for a request whose retries (count or wait budget) ran out."""
-    history = f"after {len(retries)} retries" + (f" ({', '.join(retries)})" if retries else "")
+    """The error for a request whose retries (count or wait budget) ran out; ``detail`` is what the
+    last wire failure said (e.g. which certificate check failed)."""
+    history = f"after {retry_history(retries)}"
     if response is None:
-        return TexterTransportError(f"Texter API {method} {path}: {failure} {history}")
+        last = f"; last error: {detail[:MESSAGE_LIMIT]}" if detail else ""
+        return TexterTransportError(f"Texter API {method} {path} on {host}: {failure} {history}{last}")
     message = f"{server_message(response)}; gave up {history}"
     return error_for_status(response.status_code, method, path, message, scope="", subject=subject)
+
+
+def retry_history(retries: list[str]) -> str:
+    """``3 retries (502, 502, 503)``; a long history as counts: ``40 retries (429 x38, 503 x2)``."""
+    if not retries:
+        return "0 retries"
+    if len(retries) <= LISTED_RETRIES:
+        return f"{len(retries)} retries ({', '.join(retries)})"
+    counts = Counter(retries)
+    return f"{len(retries)} retries ({', '.join(f'{outcome} x{count}' for outcome, count in counts.items())})"
 
 
 def server_message(response: requests.Response) -> str:

@@ -11,15 +11,22 @@ from airflow_provider_texter.connection_fields import BACKOFF_FACTOR, MAX_RETRIE
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 MAX_BACKOFF_SECONDS = 30.0
+# Up to this share is added to a Retry-After: clients told the same moment do not all come back in it.
+RETRY_AFTER_JITTER = 0.2
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with jitter, ``Retry-After`` honoured, and a bound on the total wait.
 
-    :param max_retries: retries after the first attempt (0 disables retrying).
+    A 429 that says when to come back (``Retry-After``) is budgeted by time only: the server is
+    pacing us, not failing, so those retries do not spend ``max_retries``; ``max_retry_wait`` still
+    bounds them. Every other retry (5xx, 429 without ``Retry-After``, network errors) spends both.
+
+    :param max_retries: counted retries after the first attempt (0 disables retrying).
     :param backoff_factor: first backoff in seconds; it doubles on every retry, up to 30 s.
-    :param max_retry_wait: total seconds one request may spend waiting between attempts.
+    :param max_retry_wait: seconds after a request's first attempt beyond which it is not retried
+        (waits, pauses, pacing and the attempts themselves all count).
     """
 
     max_retries: int = MAX_RETRIES.default
@@ -27,15 +34,18 @@ class RetryPolicy:
     max_retry_wait: float = MAX_RETRY_WAIT.default
 
     def delay(self, retry_number: int, retry_after: float | None = None) -> float:
-        """Seconds to wait before retry ``retry_number`` (1-based); ``Retry-After`` wins when given."""
+        """Seconds to wait before counted retry ``retry_number`` (1-based); ``Retry-After`` (plus up to
+        20 % jitter) wins when given."""
         if retry_after is not None:
-            return retry_after
+            return retry_after * random.uniform(1, 1 + RETRY_AFTER_JITTER)
         ceiling = min(self.backoff_factor * 2 ** (retry_number - 1), MAX_BACKOFF_SECONDS)
         return ceiling / 2 + random.uniform(0, ceiling / 2)
 
-    def allows(self, retry_number: int, waited: float, delay: float) -> bool:
-        """Whether another attempt fits in the retry count and the total wait budget."""
-        return retry_number <= self.max_retries and waited + delay <= self.max_retry_wait
+    def allows(self, retry_number: int, spent: float, delay: float, *, by_time_only: bool = False) -> bool:
+        """Whether another attempt, ``delay`` from now, fits in the time budget (``spent`` seconds of it
+        are gone) and, unless ``by_time_only``, in the count."""
+        within_count = self.max_retries > 0 and (by_time_only or retry_number <= self.max_retries)
+        return within_count and spent + delay <= self.max_retry_wait
 
 
 def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:

@@ -12,7 +12,7 @@ import math
 import os
 import re
 import reprlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
@@ -28,6 +28,7 @@ from jsonschema.validators import validator_for
 from airflow_provider_texter.exceptions import TexterValidationError
 
 DataSchema = Mapping[str, Any] | str | os.PathLike | Validator | None
+Unresolved = Callable[[Any], bool] | None  # tells values resolved only at run time, left unchecked
 
 CRM_DATA_CONTEXT = "Update CRM Data request"
 CHAT_PROPERTIES_CONTEXT = "Update Chat Properties request"
@@ -41,6 +42,9 @@ TYPE_NAMES = {
     "null": "null",
 }
 BOUNDS = {"minimum": ">=", "maximum": "<=", "exclusiveMinimum": ">", "exclusiveMaximum": "<"}
+# Deeper JSON is a bug or a cycle, not CRM data: refuse it with its field path before Python's
+# recursion limit (or the API's parser) refuses it less helpfully.
+MAX_JSON_DEPTH = 64
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = 80
@@ -71,7 +75,7 @@ CHAT_PROPERTIES: dict[str, str] = {
 _API_NAMES = {**CHAT_PROPERTIES, **{api_name: api_name for api_name in CHAT_PROPERTIES.values()}}
 
 
-def to_json_value(value: Any, *, field: str) -> Any:
+def to_json_value(value: Any, *, field: str, unresolved: Unresolved = None) -> Any:
     """Turn a Python value (e.g. a SQL row's) into its JSON form by one rule, or name what has none.
 
     - ``None``, ``bool``, ``int``, ``str``: as they are; ``float``: as is, but NaN and ±infinity are
@@ -84,17 +88,22 @@ def to_json_value(value: Any, *, field: str) -> Any:
     - ``list``/``tuple``: a list; a mapping: a dict whose keys must be strings. Nested values follow
       the same rule.
     - Anything else (bytes, sets, objects) is rejected: ``data.tags[2]: bytes is not a JSON value``.
+    - Lists and mappings nested more than ``MAX_JSON_DEPTH`` (64) levels deep (or containing
+      themselves) are rejected at the field where the limit is crossed.
 
-    Every problem is collected before one ``TexterValidationError`` is raised.
+    Every problem is collected before one ``TexterValidationError`` is raised. Values for which
+    ``unresolved`` is true (e.g. an XComArg when a DAG is parsed) are left as they are, unchecked.
     """
     problems: list[str] = []
-    result = _convert(value, field, problems)
+    result = _convert(value, field, problems, unresolved=unresolved)
     if problems:
         raise TexterValidationError(problems)
     return result
 
 
-def _convert(value: Any, path: str, problems: list[str]) -> Any:
+def _convert(value: Any, path: str, problems: list[str], depth: int = 0, unresolved: Unresolved = None):
+    if unresolved is not None and unresolved(value):
+        return value
     if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, Decimal):
@@ -114,13 +123,17 @@ def _convert(value: Any, path: str, problems: list[str]) -> Any:
         return value.isoformat()
     if isinstance(value, UUID):
         return str(value)
+    if isinstance(value, (list, tuple, Mapping)) and depth >= MAX_JSON_DEPTH:
+        problems.append(f"{path}: nested deeper than {MAX_JSON_DEPTH} levels")
+        return None
     if isinstance(value, (list, tuple)):
-        return [_convert(item, f"{path}[{index}]", problems) for index, item in enumerate(value)]
+        items = enumerate(value)
+        return [_convert(item, f"{path}[{index}]", problems, depth + 1, unresolved) for index, item in items]
     if isinstance(value, Mapping):
         converted = {}
         for key, item in value.items():
             if isinstance(key, str):
-                converted[key] = _convert(item, f"{path}.{key}", problems)
+                converted[key] = _convert(item, f"{path}.{key}", problems, depth + 1, unresolved)
             else:
                 problems.append(f"{path}: key {key!r} is not a string")
         return converted

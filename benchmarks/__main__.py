@@ -28,7 +28,8 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
 def progress(measurement: Measurement) -> str:
     """The line printed after a case; it also says when the server's count disagrees with the client's."""
-    line = f"    {measurement.rows_per_second:,.0f} rows/s in {measurement.seconds:.1f} s"
+    part = f"{measurement.part}: " if measurement.part else ""
+    line = f"    {part}{measurement.rows_per_second:,.0f} rows/s in {measurement.seconds:.1f} s"
     accepted = measurement.status_counts.get("200", 0)
     if accepted != measurement.written:
         line += f" (the server accepted {accepted} requests, the client counted {measurement.written} rows)"
@@ -48,17 +49,18 @@ def main(argv: list[str] | None = None) -> int:
         name = f"{case.label}, N={case.rows}, {case.scenario.label}"
         print(f"[{index}/{len(cases)}] {name}", file=sys.stderr)
         try:
-            measurement = run_case(case, workdir / f"case-{index}", workdir)
+            lines = run_case(case, workdir / f"case-{index}", workdir)
         except subprocess.CalledProcessError:
-            notes.append(f"- {name}: the client crashed, see {workdir / f'case-{index}'}")
+            notes.append(f"- {name}: a client crashed, see {workdir / f'case-{index}'}")
             continue
-        measurements.append(measurement)
-        print(progress(measurement), file=sys.stderr)
-        if measurement.error:
-            notes.append(f"- {name}: {measurement.error}")
+        measurements += lines
+        for measurement in lines:
+            print(progress(measurement), file=sys.stderr)
+            if measurement.error:
+                notes.append(f"- {measurement.label}: {measurement.error}")
     print(f"{len(cases)} cases in {time.monotonic() - started:.0f} s", file=sys.stderr)
     print(markdown_table(measurements), "", *target_checks(measurements), *notes, sep="\n")
-    if len(measurements) < len(cases):
+    if len({measurement.case for measurement in measurements}) < len(cases):
         return 1
     shutil.rmtree(workdir)
     return 0

@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 RATE_LIMIT = 200.0
 LATENCY_MS = 20.0
-# (row counts of the table, rows of the mapped DAG, row counts compared for peak RSS)
-SIZES = ((1_000, 10_000), 200, (1_000, 100_000))
-QUICK_SIZES = ((100, 500), 10, (500, 5_000))
-GROUPS = ("sql_to_texter", "sql_to_texter_uncapped", "naive_loop", "mapped", "rss")
+# (row counts of the table, rows of the mapped DAG, row counts compared for peak RSS, rows per shared sync)
+SIZES = ((1_000, 10_000), 200, (1_000, 100_000), 10_000)
+QUICK_SIZES = ((100, 500), 10, (500, 5_000), 1_000)
+GROUPS = ("sql_to_texter", "sql_to_texter_uncapped", "naive_loop", "mapped", "rss", "shared_limit")
+SHARED_SYNCS = 2
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Case:
 
     :param kind: ``sql_to_texter``, ``naive_loop`` or ``mapped`` (what the client process runs).
     :param client_cap: the connection's ``max_requests_per_second`` (None: no client-side cap).
+    :param syncs: client processes running at once, each its own hook and its own ``rows`` chats.
     """
 
     kind: str
@@ -40,6 +42,7 @@ class Case:
     scenario: Scenario
     max_workers: int = 1
     client_cap: float | None = None
+    syncs: int = 1
 
     @property
     def label(self) -> str:
@@ -48,12 +51,14 @@ class Case:
         if self.kind == "mapped":
             return "mapped TexterUpdateCrmDataOperator"
         cap = f"cap {self.client_cap:g}/s" if self.client_cap else "no client cap"
+        if self.syncs > 1:
+            return f"{self.syncs} SqlToTexterOperator syncs at once, each {self.max_workers} workers, {cap}"
         return f"SqlToTexterOperator, {self.max_workers} workers, {cap}"
 
 
 def build_plan(groups: list[str], *, quick: bool = False) -> list[Case]:
     """The cases of ``groups`` in table order, each once; ``quick`` shrinks the row counts for a smoke run."""
-    sizes, mapped_rows, rss_sizes = QUICK_SIZES if quick else SIZES
+    sizes, mapped_rows, rss_sizes, shared_rows = QUICK_SIZES if quick else SIZES
     scenarios = (LIMITED, UNLIMITED)
     cases: list[Case] = []
     for group in groups:
@@ -79,4 +84,6 @@ def build_plan(groups: list[str], *, quick: bool = False) -> list[Case]:
             ]
         elif group == "rss":
             cases += [Case("sql_to_texter", rows, UNLIMITED, 8) for rows in rss_sizes]
+        elif group == "shared_limit":
+            cases.append(Case("sql_to_texter", shared_rows, LIMITED, 8, LIMITED.rate_limit, SHARED_SYNCS))
     return list(dict.fromkeys(cases))

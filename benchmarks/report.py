@@ -10,6 +10,7 @@ HEADER = (
     "peak RSS MB", "seconds",
 )  # fmt: skip
 SHARE_TARGET = 0.9
+FAIR_SHARE_TARGET = 0.4
 RATE_TARGET = 1_000.0
 RSS_GROWTH_TARGET_MB = 50.0
 
@@ -19,8 +20,8 @@ def markdown_table(measurements: list[Measurement]) -> str:
     for item in measurements:
         share = "-" if item.share_of_limit is None else f"{item.share_of_limit:.0%}"
         cells = (
-            item.case.label,
-            f"{item.case.rows:,}",
+            item.label,
+            f"{item.rows:,}",
             item.case.scenario.label,
             f"{item.rows_per_second:,.0f}",
             share,
@@ -36,14 +37,27 @@ def markdown_table(measurements: list[Measurement]) -> str:
 def target_checks(measurements: list[Measurement]) -> list[str]:
     """One line per target the measured SqlToTexterOperator cases can answer."""
     transfers = [item for item in measurements if item.case.kind == "sql_to_texter"]
-    capped = [item for item in transfers if item.case.scenario.rate_limit and item.case.client_cap]
-    unlimited = [item for item in transfers if item.case.scenario == UNLIMITED]
+    alone = [item for item in transfers if item.case.syncs == 1]
+    shared = [item for item in transfers if item.case.syncs > 1]
+    capped = [item for item in alone if item.case.scenario.rate_limit and item.case.client_cap]
+    unlimited = [item for item in alone if item.case.scenario == UNLIMITED]
     lines = []
     if capped:
         met = all(item.share_of_limit >= SHARE_TARGET and item.failed_rows == 0 for item in capped)
         worst = min(item.share_of_limit for item in capped)
         lines.append(f"- >= 90 % of the server limit, no failed row (client cap set): {_verdict(met)}, "
                      f"lowest {worst:.0%}")  # fmt: skip
+    if shared:
+        together = [item for item in shared if item.part == "together"]
+        syncs = [item for item in shared if item.part != "together"]
+        met = all(item.share_of_limit >= SHARE_TARGET and item.failed_rows == 0 for item in together) and all(
+            item.share_of_limit >= FAIR_SHARE_TARGET for item in syncs
+        )
+        lines.append(
+            f"- syncs sharing one limit: together >= 90 %, each >= 40 %, no failed row: {_verdict(met)}, "
+            f"together {min(item.share_of_limit for item in together):.0%}, "
+            f"each {' / '.join(f'{item.share_of_limit:.0%}' for item in syncs)}"
+        )
     if unlimited:
         slowest = min(item.rows_per_second for item in unlimited)
         lines.append(f"- >= 1,000 rows/s without limit or latency: {_verdict(slowest >= RATE_TARGET)}, "

@@ -21,11 +21,16 @@ CRM_FIELDS = ("plan", "tags", "lifetime_value", "lead_id", "last_order")
 QUERY = f"SELECT chat_id, {', '.join(CRM_FIELDS)} FROM customers ORDER BY lead_id"
 
 
-def build_warehouse(path: Path, row_count: int) -> Path:
-    """Write ``row_count`` customers to a fresh SQLite file at ``path`` (reused when already built)."""
+def build_warehouse(path: Path, row_count: int, *, part: int = 0, parts: int = 1) -> Path:
+    """Write ``row_count`` customers to a fresh SQLite file at ``path`` (reused when already built).
+
+    With ``parts`` > 1, the chats are those of ``generate_chats(row_count * parts)``, and this warehouse
+    holds the ``part``-th slice of them: concurrent syncs of the parts never write the same chat.
+    """
     if path.exists():
         return path
     rng = random.Random(1)
+    chats = generate_chats(row_count * parts, seed=0)[part * row_count : (part + 1) * row_count]
     rows = [
         (
             chat["_id"],
@@ -35,7 +40,7 @@ def build_warehouse(path: Path, row_count: int) -> Path:
             lead_id,
             (date(2026, 1, 1) - timedelta(days=rng.randrange(700))).isoformat(),
         )
-        for lead_id, chat in enumerate(generate_chats(row_count, seed=0), start=1)
+        for lead_id, chat in enumerate(chats, start=1)
     ]
     partial = path.with_suffix(".partial")
     with sqlite3.connect(partial) as connection:

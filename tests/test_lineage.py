@@ -34,7 +34,7 @@ def test_an_update_names_the_project_and_what_it_writes(
 
 
 def test_a_project_id_connection_is_named_by_its_texterchat_host(monkeypatch):
-    connection = {"conn_type": "texter", "host": "Acme", "password": "token"}
+    connection = {"conn_type": "texter", "host": "Acme", "password": "lineage-test-secret"}
     monkeypatch.setenv("AIRFLOW_CONN_TEXTER_DEFAULT", json.dumps(connection))
     operator = TexterUpdateCrmDataOperator(task_id="update", chat_id=SEEDED_CHAT, data={"plan": "pro"})
     assert outputs(operator) == [("texter://acme.texterchat.com", "chats.crmData")]

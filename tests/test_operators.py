@@ -7,8 +7,9 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from airflow.sdk import DAG
+from airflow.sdk import DAG, task
 
+from airflow_provider_texter.compat import AirflowFailException
 from airflow_provider_texter.operators.texter import TexterUpdateChatOperator, TexterUpdateCrmDataOperator
 from airflow_provider_texter.sandbox import make_chat
 
@@ -97,8 +98,12 @@ def test_each_merging_mode_end_to_end(mode, expected, texter_connection, run_dag
     ]
     assert texter_connection.chat(chat_id)["crmData"] == expected
     result = xcom_result(dag_run, "update")
-    assert (result["_id"], result["crmData"]) == (chat_id, expected)
-    assert "success" not in result
+    assert result == {
+        "chat_id": chat_id,
+        "merging_mode": mode,
+        "written": ["plan", "customer", "score"],
+        "updated_at": texter_connection.chat(chat_id)["updatedAt"],
+    }
 
 
 def test_mapped_runs_over_several_chats(texter_connection, run_dag):
@@ -125,7 +130,7 @@ def test_mapped_runs_over_several_chats(texter_connection, run_dag):
         stored = texter_connection.chat(chat["_id"])
         assert stored["crmData"] == {"plan": plan, "row": index}
         assert stored["externalBot"] is False
-        assert xcom_result(dag_run, "sync_plan", index)["crmData"] == {"plan": plan, "row": index}
+        assert xcom_result(dag_run, "sync_plan", index)["written"] == ["plan"]
     assert sorted(request.method for request in texter_connection.requests) == ["PATCH"] * 3 + ["POST"] * 3
 
 
@@ -163,7 +168,9 @@ def test_update_chat_sends_only_given_properties_with_api_names(texter_connectio
     stored = texter_connection.chat(chat_id)
     assert stored["crmData"] == {"plan": "pro"}  # replaced: lead_id is gone
     assert (stored["displayName"], stored["externalBot"], stored["language"]) == ("Dana Levi", True, "he")
-    assert xcom_result(dag_run, "update")["crmDeepLink"] == "https://crm.example.com/leads/7"
+    assert xcom_result(dag_run, "update")["written"] == [
+        "displayName", "externalBot", "crmData", "crmDeepLink", "language",
+    ]  # fmt: skip
     log = capfd.readouterr().out
     assert REPLACE_WARNING.format(chat_id) in log
     assert REPLACE_WARNING.format(OMER) not in log
@@ -201,8 +208,6 @@ def test_invalid_payloads_fail_without_retries_and_send_nothing(texter_connectio
         TexterUpdateCrmDataOperator(
             task_id="bad_mode", chat_id=YAEL, data={"plan": "pro"}, merging_mode="upsert"
         )
-        # A float NaN argument never reaches execute(): Airflow 3.3 cannot store it as a rendered field.
-        TexterUpdateCrmDataOperator(task_id="no_json_form", chat_id=YAEL, data={"score": Decimal("NaN")})
         TexterUpdateChatOperator(task_id="no_property", chat_id=YAEL)
         TexterUpdateChatOperator(
             task_id="bad_properties",
@@ -215,14 +220,13 @@ def test_invalid_payloads_fail_without_retries_and_send_nothing(texter_connectio
     dag_run = run_dag(dag)
 
     assert outcomes(dag_run) == {
-        task_id: ("failed", 1) for task_id in ("bad_mode", "no_json_form", "no_property", "bad_properties")
+        task_id: ("failed", 1) for task_id in ("bad_mode", "no_property", "bad_properties")
     }
     assert texter_connection.requests == []
     log = capfd.readouterr().out
     for message in (
         "invalid Update CRM Data request: "
         "mergingMode: 'upsert' is not one of 'replace', 'assign', 'merge', 'defaults', 'defaultsDeep'",
-        "invalid Update CRM Data request: data.score: NaN is not a JSON value",
         "invalid Update Chat Properties request: "
         "at least one of display_name, external_bot, crm_data, crm_deep_link, language is required",
         "invalid Update Chat Properties request: external_bot: must be true or false, got 'yes'; "
@@ -230,6 +234,66 @@ def test_invalid_payloads_fail_without_retries_and_send_nothing(texter_connectio
         "display_name: must be at most 255 characters, got 256",
     ):
         assert f"TexterValidationError: {message}\n" in log
+
+
+def test_xcom_holds_what_was_written_not_the_contacts_personal_data(texter_connection, run_dag):
+    with texter_dag("texter_xcom_privacy") as dag:
+        TexterUpdateCrmDataOperator(task_id="crm", chat_id=YAEL, data={"plan": "pro"})
+        TexterUpdateChatOperator(task_id="rename", chat_id=OMER, display_name="Omer K.")
+
+    dag_run = run_dag(dag)
+
+    stored = json.dumps([xcom_result(dag_run, "crm"), xcom_result(dag_run, "rename")])
+    for personal in ("972549000001", "Yael Mizrahi", "972549000002", "Omer Katz", "gold", "crmData"):
+        assert personal not in stored
+    assert xcom_result(dag_run, "rename") == {
+        "chat_id": OMER,
+        "written": ["displayName"],
+        "updated_at": texter_connection.chat(OMER)["updatedAt"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (
+            lambda: TexterUpdateCrmDataOperator(task_id="t", chat_id=YAEL, data={"score": float("nan")}),
+            "invalid arguments of task 't': data.score: NaN is not a JSON value",
+        ),
+        (
+            lambda: TexterUpdateChatOperator(task_id="t", chat_id=YAEL, crm_data={"debt": Decimal("-inf")}),
+            "invalid arguments of task 't': crm_data.debt: -inf is not a JSON value",
+        ),
+    ],
+)
+def test_arguments_without_json_form_fail_when_the_operator_is_built(build, message):
+    with pytest.raises(AirflowFailException) as error:
+        build()
+    assert str(error.value) == message
+
+
+def test_rendered_arguments_are_checked_before_airflow_stores_them(texter_connection, run_dag, capfd):
+    native = {"render_template_as_native_obj": True, "user_defined_macros": {"not_a_number": float("nan")}}
+    with texter_dag("texter_native_nan", **native) as dag:
+
+        @task
+        def plans():
+            return {"plan": "pro"}
+
+        # an XComArg is resolved only at run time: building the operator must not choke on it
+        TexterUpdateCrmDataOperator(task_id="from_xcom", chat_id=YAEL, data=plans())
+        TexterUpdateCrmDataOperator(task_id="rendered", chat_id=OMER, data={"score": "{{ not_a_number }}"})
+
+    dag_run = run_dag(dag)
+
+    assert outcomes(dag_run) == {
+        "plans": ("success", 1),
+        "from_xcom": ("success", 1),
+        "rendered": ("failed", 1),  # no Airflow retry: the same value would fail again
+    }
+    message = "invalid arguments of task 'rendered': data.score: NaN is not a JSON value"
+    assert message in capfd.readouterr().out
+    assert [request.chat_id for request in texter_connection.requests] == [YAEL]
 
 
 def test_data_schema_violations_are_all_reported(tmp_path, texter_connection, run_dag, capfd):
@@ -303,7 +367,7 @@ def test_operators_find_the_chat_by_phone(texter_connection, run_dag):
     assert texter_connection.chat(moscow)["crmData"] == {"plan": "pro"}
     assert texter_connection.chat(moscow)["displayName"] == "Ivan"
     assert texter_connection.chat(stranger)["crmData"] == {"plan": "free"}
-    assert xcom_result(dag_run, "crm")["_id"] == moscow
+    assert xcom_result(dag_run, "crm")["chat_ids"] == [moscow]
 
 
 def test_chat_id_or_phone_exactly_one():

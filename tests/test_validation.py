@@ -103,6 +103,24 @@ def test_to_json_value_reports_every_value_without_json_form():
     ]
 
 
+def test_json_nested_past_the_depth_limit_names_the_field():
+    at_limit: list = []  # with the dict around it: 64 levels
+    for _ in range(62):
+        at_limit = [at_limit]
+    assert to_json_value({"deep": at_limit}, field="data") == {"deep": at_limit}
+    too_deep = {"deep": [at_limit]}
+    assert problems_of(to_json_value, too_deep, field="data") == [
+        "data.deep" + "[0]" * 63 + ": nested deeper than 64 levels"
+    ]
+
+
+def test_a_value_that_contains_itself_is_refused_not_a_recursion_error():
+    cyclic: dict = {"name": "loop"}
+    cyclic["self"] = cyclic
+    (problem,) = problems_of(to_json_value, cyclic, field="data")
+    assert problem.startswith("data.self.self.self") and problem.endswith(": nested deeper than 64 levels")
+
+
 def test_validation_errors_fail_the_task_without_retries():
     with pytest.raises(AirflowFailException, match=r"^invalid payload: amount: NaN is not a JSON value$"):
         to_json_value(float("nan"), field="amount")

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
-from functools import cached_property, wraps
-from typing import Any, TypeVar, cast
+from collections.abc import Iterable, Mapping
+from functools import cached_property
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 
 from airflow_provider_texter import __version__
@@ -24,20 +26,26 @@ from airflow_provider_texter.connection_fields import (
     RELABELED_FIELDS,
 )
 from airflow_provider_texter.connection_settings import TexterSettings, settings_from_connection
-from airflow_provider_texter.exceptions import TexterError, TexterTransportError, TexterValidationError
+from airflow_provider_texter.exceptions import TexterConfigError, TexterError, TexterValidationError
 from airflow_provider_texter.phones import ParsedPhone, default_region_of, parse_phone
-from airflow_provider_texter.responses import decode_response, exhausted_error
+from airflow_provider_texter.redaction import redact, register_secret
+from airflow_provider_texter.responses import decode_response, exhausted_error, retry_history
 from airflow_provider_texter.retry_policy import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from airflow_provider_texter.throttle import RequestThrottle
-from airflow_provider_texter.validation import chat_properties_request, crm_data_request
+from airflow_provider_texter.validation import chat_properties_request, crm_data_request, to_json_value
 
 SUSPICIOUS_PHONES_LOGGED = 20
 MANAGE_CHATS = "Manage all chats"
 LIST_CHATS = "List all chats"
 POOL_SIZE = 64
+TEST_CONNECTION_TIMEOUT = 10.0  # seconds: the UI's request waits on the Test button
 CHANNEL_NAMES = ("whatsapp", "messenger", "instagram", "website_chat", "email")
 CHAT_STATUSES = ("BOT", "PENDING", "ASSIGNED", "RESOLVED", "BULK")
 # The stored API reference does not show every query parameter name: they live here and nowhere else.
+# Whatever breaks while a request is sent or its answer read: requests wraps most of it, but urllib3
+# and http.client errors can escape it raw (e.g. a malformed header) and socket errors are OSErrors.
+# The writes are idempotent, so each is retried like a reset, then reported as TexterTransportError.
+WIRE_ERRORS = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError)
 SEARCH_QUERY_NAMES = {
     "search": "search",
     "channel_name": "channel[name]",
@@ -47,23 +55,6 @@ SEARCH_QUERY_NAMES = {
     "limit": "limit",
     "offset": "offset",
 }
-
-
-Run = TypeVar("Run", bound=Callable[..., Any])
-
-
-def _naming_the_host(run: Run) -> Run:
-    """A request that got no answer says which host it tried: ``run`` words the error from the path alone."""
-
-    @wraps(run)
-    def run_naming_the_host(self: TexterHook, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            return run(self, method, path, **kwargs)
-        except TexterTransportError as error:
-            parts = urlsplit(self.settings.base_url)
-            raise TexterTransportError(f"{error}: no answer from {parts.scheme}://{parts.netloc}") from error
-
-    return cast(Run, run_naming_the_host)
 
 
 class _BearerAuth(requests.auth.AuthBase):
@@ -140,10 +131,11 @@ class TexterHook(BaseHook):
 
     @cached_property
     def settings(self) -> TexterSettings:
-        """The connection, read once and validated; the token is masked in every Airflow log."""
+        """The connection, read once and validated; the token is masked in every Airflow log and error."""
         conn = self.get_connection(self.texter_conn_id)
         settings = settings_from_connection(self.texter_conn_id, conn.host, conn.password, conn.extra_dejson)
         mask_secret(settings.token)
+        register_secret(settings.token)
         if settings.unknown_extras:
             self.log.warning(
                 "Connection %r: ignoring unknown extra keys %s", self.texter_conn_id, settings.unknown_extras
@@ -167,6 +159,11 @@ class TexterHook(BaseHook):
             {"Accept": "application/json", "User-Agent": f"airflow-provider-texter/{__version__}"}
         )
         return session
+
+    @cached_property
+    def host(self) -> str:
+        """Where requests go (``acme.texterchat.com``), for messages about the network."""
+        return urlsplit(self.settings.base_url).netloc
 
     @cached_property
     def throttle(self) -> RequestThrottle:
@@ -269,14 +266,27 @@ class TexterHook(BaseHook):
         return parsed
 
     def test_connection(self) -> tuple[bool, str]:
-        """The Airflow UI's Test button: one cheap authenticated search."""
+        """The Airflow UI's Test button: one cheap authenticated search, answered within seconds.
+
+        The UI waits on this call, so it makes one attempt with at most a 10 s timeout (less when the
+        connection's is lower) instead of the retry policy's minutes against a host that never answers.
+        """
         try:
-            result = self.search_chats(limit=1)
-        except TexterError as error:
+            result = self.run(
+                "GET",
+                "/chats/search",
+                params={SEARCH_QUERY_NAMES["limit"]: 1},
+                scope=LIST_CHATS,
+                subject="search",
+                timeout=min(TEST_CONNECTION_TIMEOUT, self.settings.timeout),
+                retry_policy=RetryPolicy(max_retries=0),
+            )
+        except TexterConfigError as error:
             return False, str(error)
+        except TexterError as error:
+            return False, f"{self.host} did not accept the test request: {error}"
         return True, f"Connected to {self.settings.base_url}: token accepted, {result.get('total', 0)} chats"
 
-    @_naming_the_host
     def run(
         self,
         method: str,
@@ -286,57 +296,81 @@ class TexterHook(BaseHook):
         params: Any = None,
         scope: str = MANAGE_CHATS,
         subject: str = "resource",
+        timeout: float | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> Any:
         """Send one API request, retrying 429/502/503/504 and network errors; return the decoded body.
 
         Every call of the hook goes through here, so pacing, retries, logging and errors live once.
+        A 429 lowers the hook's send rate and pauses all its threads (see ``RequestThrottle``); with
+        ``Retry-After`` it is retried for as long as ``max_retry_wait`` allows, whatever ``max_retries``.
+        ``timeout`` and ``retry_policy`` replace the connection's for this call.
         """
+        timeout = self.settings.timeout if timeout is None else timeout
+        retry_policy = retry_policy or self.retry_policy
         url = self.settings.base_url + path
         retries: list[str] = []
-        waited = 0.0
+        counted = 0  # retries that spend max_retries (a 429 with Retry-After spends only time)
+        first_sent_at = None
         while True:
             self.throttle.wait()
-            response, failure = self._send_once(method, url, path, json, params)
+            sent_at = self.throttle.now()
+            first_sent_at = sent_at if first_sent_at is None else first_sent_at
+            response, failure, detail = self._send_once(method, url, path, json, params, timeout)
+            rate_limited = response is not None and response.status_code == 429
+            if response is not None and not rate_limited:
+                self.throttle.answered()
             if response is not None and response.status_code not in RETRYABLE_STATUSES:
                 if retries:
                     self.log.info(
-                        "%s %s answered %d after %d retries (%s) and %.1f s of waiting",
-                        method, path, response.status_code, len(retries), ", ".join(retries), waited,
+                        "%s %s answered %d after %s and %.1f s",
+                        method, path, response.status_code, retry_history(retries),
+                        self.throttle.now() - first_sent_at,
                     )  # fmt: skip
                 return decode_response(response, method, path, scope=scope, subject=subject)
             outcome = failure if response is None else str(response.status_code)
             retry_after = None if response is None else parse_retry_after(response.headers.get("Retry-After"))
-            delay = self.retry_policy.delay(len(retries) + 1, retry_after)
-            if not self.retry_policy.allows(len(retries) + 1, waited, delay):
-                raise exhausted_error(method, path, response, outcome, retries, subject)
+            by_time_only = rate_limited and retry_after is not None
+            delay = retry_policy.delay(counted + 1, retry_after)
+            # the budget is wall time since the first attempt: pauses, pacing and attempts all count
+            spent = self.throttle.now() - first_sent_at
+            allowed = retry_policy.allows(counted + 1, spent, delay, by_time_only=by_time_only)
+            if rate_limited:  # the rate drops either way; every thread waits in throttle.wait() if we retry
+                self.throttle.throttled(sent_at, pause=delay if allowed else 0.0)
+            if not allowed:
+                raise exhausted_error(
+                    method, path, response, outcome, retries, subject, host=self.host, detail=detail
+                )
             self._count_retry(outcome)
-            if response is not None and response.status_code == 429:
-                self.throttle.pause(delay)  # every thread of this hook waits, this one in throttle.wait()
-            else:
+            if not rate_limited:
                 time.sleep(delay)
+            counted += not by_time_only
             retries.append(outcome)
-            waited += delay
 
     def _send_once(
-        self, method: str, url: str, path: str, json: Any, params: Any
-    ) -> tuple[requests.Response | None, str]:
-        """One attempt: the response, or ``None`` and what went wrong on the wire."""
+        self, method: str, url: str, path: str, json: Any, params: Any, timeout: float
+    ) -> tuple[requests.Response | None, str, str]:
+        """One attempt: the response, or ``None``, the kind of wire failure and what it said."""
         started = time.monotonic()
         with self._stats_lock:
             self.request_count += 1
         try:
-            response = self.session.request(
-                method, url, json=json, params=params, timeout=self.settings.timeout
-            )
-        except (requests.ConnectionError, requests.Timeout) as error:
+            response = self.session.request(method, url, json=json, params=params, timeout=timeout)
+        except (requests.exceptions.InvalidJSONError, TypeError):
+            if json is not None:  # a body requests cannot encode (NaN, objects): name the field, no retry
+                to_json_value(json, field="body")
+            raise
+        except WIRE_ERRORS as error:
+            detail = redact(str(error))
             self.log.debug(
-                "%s %s -> %s after %.3f s", method, path, type(error).__name__, time.monotonic() - started
-            )
-            return None, type(error).__name__
+                "%s %s -> %s after %.3f s: %s",
+                method, path, type(error).__name__, time.monotonic() - started, detail,
+            )  # fmt: skip
+            return None, type(error).__name__, detail
         self.log.debug(
             "%s %s -> %s in %.3f s", method, path, response.status_code, time.monotonic() - started
         )
-        return response, ""
+        return response, "", ""
 
     def _count_retry(self, outcome: str) -> None:
         with self._stats_lock:

@@ -1,7 +1,12 @@
-"""The single-chat operators: template the arguments, make one hook call, return the updated chat.
+"""The single-chat operators: template the arguments, make one hook call, return what was written.
 
 Validation lives in the hook (``validation.py``), so a bad payload fails before any request and, like
 401/403/404, without Airflow retries; 429 and 5xx left after the hook's own retries use the task's.
+Arguments without a JSON form (NaN, bytes, ...) fail earlier still: when the operator is built and
+right after rendering, before Airflow tries to store the rendered fields as JSON and fails unhelpfully.
+
+XCom gets ``{"chat_id", "written", "updated_at"}`` (plus ``merging_mode`` for CRM data): what a
+downstream task needs to know happened, not the contact's names, phones or CRM data.
 """
 
 from __future__ import annotations
@@ -11,11 +16,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_texter.chat_lookup import check_multiple_chat_policy
-from airflow_provider_texter.compat import BaseOperator
+from airflow_provider_texter.compat import BaseOperator, ResolveMixin
 from airflow_provider_texter.exceptions import TexterNoChatError, TexterValidationError
 from airflow_provider_texter.hooks.texter import TexterHook
 from airflow_provider_texter.phones import default_region_of
-from airflow_provider_texter.validation import CHAT_PROPERTIES, DataSchema
+from airflow_provider_texter.validation import CHAT_PROPERTIES, DataSchema, to_json_value
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
@@ -73,18 +78,36 @@ class BaseTexterChatOperator(BaseOperator):
         """Built on first use, so parsing a DAG never looks up the connection."""
         return TexterHook(texter_conn_id=self.texter_conn_id)
 
-    def execute(self, context: Context) -> Any:
-        """Send the update to the chat (or each chat of the phone); what was updated goes to XCom."""
-        results = []
-        for chat_id in self.chat_ids():
+    def render_template_fields(self, context: Context, jinja_env: Any = None) -> None:
+        """Render as Airflow does, then check the result before Airflow stores it as JSON."""
+        super().render_template_fields(context, jinja_env)
+        self.check_json_arguments()
+
+    def check_json_arguments(self) -> None:
+        """Fail, without retries, on a templated argument that has no JSON form: ``data.score: NaN is
+        not a JSON value``. Values Airflow resolves later (XComArg) are checked once rendered."""
+        problems: list[str] = []
+        for name in self.template_fields:
+            try:
+                to_json_value(getattr(self, name), field=name, unresolved=_resolved_at_run_time)
+            except TexterValidationError as error:
+                problems += error.problems
+        if problems:
+            raise TexterValidationError(problems, context=f"arguments of task {self.task_id!r}")
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        """Send the update to the chat (each chat of the phone, with ``on_multiple_chats="all"``); XCom
+        gets the chat ids and what was written, not the chat's personal data."""
+        chat_ids = self.chat_ids()
+        updated_at = None
+        for chat_id in chat_ids:
             chat = self.send(chat_id)
-            self.log.info("Updated Texter chat %s", chat_id)
-            results.append(
-                {key: value for key, value in chat.items() if key != "success"}
-                if isinstance(chat, Mapping)
-                else chat
-            )
-        return results[0] if len(results) == 1 else results
+            self.log.info("Updated Texter chat %s: %s", chat_id, ", ".join(self.written()))
+            updated_at = chat.get("updatedAt") if isinstance(chat, Mapping) else None
+        result = {"chat_id": chat_ids[0], **self.summary(), "written": self.written(), "updated_at": updated_at}
+        if self.phone is not None:  # a phone may have several chats (on_multiple_chats="all")
+            result["chat_ids"] = chat_ids
+        return result
 
     def chat_ids(self) -> list[str]:
         """``[chat_id]``, or the chats of ``phone``; a phone without a chat fails the task."""
@@ -111,6 +134,18 @@ class BaseTexterChatOperator(BaseOperator):
         from airflow_provider_texter.lineage import chat_update_lineage
 
         return chat_update_lineage(self.hook, self.operation)
+
+    def written(self) -> list[str]:
+        """The keys this update wrote, as the API names them."""
+        raise NotImplementedError
+
+    def summary(self) -> dict[str, Any]:
+        """Settings of this update a downstream task may need, besides the chat and the keys."""
+        return {}
+
+
+def _resolved_at_run_time(value: Any) -> bool:
+    return isinstance(value, ResolveMixin)
 
 
 class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
@@ -147,9 +182,16 @@ class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
         self.data = data
         self.merging_mode = merging_mode
         self.data_schema = data_schema
+        self.check_json_arguments()
 
     def send(self, chat_id: str) -> Any:
         return self.hook.update_crm_data(chat_id, self.data, self.merging_mode, data_schema=self.data_schema)
+
+    def written(self) -> list[str]:
+        return list(self.data)
+
+    def summary(self) -> dict[str, Any]:
+        return {"merging_mode": self.merging_mode}
 
 
 class TexterUpdateChatOperator(BaseTexterChatOperator):
@@ -188,6 +230,7 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
         self.crm_data = crm_data
         self.crm_deep_link = crm_deep_link
         self.language = language
+        self.check_json_arguments()
 
     def send(self, chat_id: str) -> Any:
         if self.crm_data is not None:
@@ -197,4 +240,12 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
                 "merging_mode='merge' (or assign, defaults, defaultsDeep).",
                 chat_id,
             )
-        return self.hook.update_chat(chat_id, {name: getattr(self, name) for name in CHAT_PROPERTIES})
+        return self.hook.update_chat(chat_id, self.properties())
+
+    def written(self) -> list[str]:
+        return [CHAT_PROPERTIES[name] for name in self.properties()]
+
+    def properties(self) -> dict[str, Any]:
+        """The properties given (not None), by their Python names."""
+        values = {name: getattr(self, name) for name in CHAT_PROPERTIES}
+        return {name: value for name, value in values.items() if value is not None}

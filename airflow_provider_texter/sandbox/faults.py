@@ -1,26 +1,74 @@
-"""Failures queued by a test: answers with an error status, or connections dropped without an answer."""
+"""Failures a test (or an admin request) injects: error answers, and the ways a connection can break.
+
+Kinds:
+
+- ``status``: answer ``status`` (with ``Retry-After`` if given) without touching state; with
+  ``echo_authorization`` the message repeats the request's ``Authorization`` header, as careless
+  servers do, so clients can prove they never store or log it.
+- ``reset``: drop the connection without an answer (a TCP reset).
+- ``stall``: accept the request and never answer; the connection is dropped when the sandbox stops
+  (or after ``STALL_SECONDS``), so clients meet their read timeout.
+- ``cut``: apply the request, then send the headers and half the body and close: the answer's
+  ``Content-Length`` promises more than arrives.
+- ``bad_gzip``: apply the request, then answer with ``Content-Encoding: gzip`` and a body that is
+  not gzip.
+"""
 
 from __future__ import annotations
 
+import random
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from .transport import Outgoing
+
+KINDS = ("status", "reset", "stall", "cut", "bad_gzip")
+APPLIED_KINDS = frozenset({"cut", "bad_gzip"})  # the write happens; only the answer breaks
+STALL_SECONDS = 60.0
+BROKEN_GZIP = b"\x1f\x8b\x08\x00" + b"not gzip at all"
 
 
 @dataclass(frozen=True)
 class Fault:
-    """One injected failure: ``status`` None means reset the connection instead of answering."""
+    """One injected failure (see the module docstring for the kinds)."""
 
-    status: int | None
+    kind: str
+    status: int | None = None
     retry_after: int | str | None = None
+    echo_authorization: bool = False
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"fault kind must be one of {', '.join(KINDS)}, got {self.kind!r}")
+        if self.kind == "status" and not (isinstance(self.status, int) and 400 <= self.status <= 599):
+            raise ValueError(f"status must be an HTTP error status (400-599), got {self.status!r}")
+
+    @property
+    def applies_request(self) -> bool:
+        return self.kind in APPLIED_KINDS
+
+    def break_answer(self, outgoing: Outgoing) -> Outgoing:
+        """The real answer as this fault delivers it: cut in the middle, or with a broken gzip body."""
+        if self.kind == "cut":
+            return replace(outgoing, cut_after=len(outgoing.body) // 2)
+        if self.kind == "bad_gzip":
+            return replace(
+                outgoing, body=BROKEN_GZIP, headers=(*outgoing.headers, ("Content-Encoding", "gzip"))
+            )
+        return outgoing
 
 
 class FaultQueue:
-    """Faults in the order they were queued; each request takes the next one, if any."""
+    """Faults in the order they were queued, each for a number of requests; then, if set, a seeded
+    share of the remaining requests fails with one status at random."""
 
     def __init__(self):
         self._lock = threading.Lock()
         self._pending: deque[list] = deque()  # [fault, requests still to hit]
+        self._random_fault: Fault | None = None
+        self._random_share = 0.0
+        self._random = random.Random(0)
 
     def add(self, count: int, fault: Fault) -> None:
         if count < 0:
@@ -29,12 +77,22 @@ class FaultQueue:
             with self._lock:
                 self._pending.append([fault, count])
 
+    def fail_randomly(self, share: float, fault: Fault | None, seed: int = 0) -> None:
+        """From now on, fail each request with probability ``share`` (0 stops it); same seed, same picks."""
+        if not 0 <= share <= 1:
+            raise ValueError(f"share must be from 0 to 1, got {share}")
+        with self._lock:
+            self._random_fault, self._random_share = fault, share
+            self._random = random.Random(seed)
+
     def take(self) -> Fault | None:
         with self._lock:
-            if not self._pending:
-                return None
-            entry = self._pending[0]
-            entry[1] -= 1
-            if entry[1] == 0:
-                self._pending.popleft()
-            return entry[0]
+            if self._pending:
+                entry = self._pending[0]
+                entry[1] -= 1
+                if entry[1] == 0:
+                    self._pending.popleft()
+                return entry[0]
+            if self._random_share and self._random.random() < self._random_share:
+                return self._random_fault
+            return None

@@ -23,7 +23,8 @@ class SandboxProcess:
     token: str
 
     def admin(self, view: str) -> dict[str, Any]:
-        """``admin("chats")`` -> ``{"chats": [...]}``; ``admin("requests")`` -> ``{"count", "by_status"}``."""
+        """``admin("chats")`` -> ``{"chats": [...]}``; ``admin("requests")`` -> ``{"count", "by_status"}``;
+        ``admin("answers")`` -> ``{"answers": [[arrival time.monotonic(), chat id, status], ...]}``."""
         origin = self.base_url.split("/server/", 1)[0]
         with urllib.request.urlopen(f"{origin}/_sandbox/{view}", timeout=30) as response:
             return json.load(response)

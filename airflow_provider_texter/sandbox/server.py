@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from . import api
-from .faults import Fault, FaultQueue
+from .faults import STALL_SECONDS, Fault, FaultQueue
 from .rate_limit import TokenBucket
 from .recording import RecordedRequest, RequestLog
 from .store import ChatStore
@@ -26,9 +26,10 @@ POLL_SECONDS = 0.01  # how soon the accept loop notices stop(): fixtures stop a 
 class TexterSandbox:
     """A real HTTP server on loopback that answers as Texter's documented API v2 does.
 
-    Every API request goes through, in this order: it is recorded, a queued fault answers it (or drops
-    the connection) without touching state, ``latency_ms`` is slept, the rate limit may answer 429, the
-    token is checked (401), then the route (404), the token's scopes (403) and the endpoint itself.
+    Every API request goes through, in this order: it is recorded, a queued (or random) fault answers
+    it, drops, stalls it without touching state, ``latency_ms`` is slept, the rate limit may answer
+    429, the token is checked (401), then the route (404), the token's scopes (403) and the endpoint
+    itself; the ``cut`` and ``bad_gzip`` faults then break the answer of a request that was applied.
 
     :param token: the API token clients must send as ``Authorization: Bearer <token>``.
     :param port: 0 picks a free port; read ``port``/``base_url`` after ``start()``.
@@ -69,12 +70,14 @@ class TexterSandbox:
         self._log = RequestLog()
         self._faults = FaultQueue()
         self._bucket = TokenBucket()
+        self._stopping = threading.Event()  # ends stalled requests when the sandbox stops
         self._server: SandboxHTTPServer | None = None
         self._serving: threading.Thread | None = None
 
     def start(self) -> TexterSandbox:
         """Listen and serve in a background thread; a no-op when already running."""
         if self._server is None:
+            self._stopping.clear()
             self._server = SandboxHTTPServer((self.host, self.port), self._respond)
             self.port = self._server.server_address[1]
             self._serving = threading.Thread(
@@ -89,6 +92,7 @@ class TexterSandbox:
     def stop(self) -> None:
         """Close the listening socket and open connections and end their threads; safe to call twice."""
         server, self._server = self._server, None
+        self._stopping.set()
         if server is not None:
             server.close()
         if self._serving is not None:
@@ -126,20 +130,48 @@ class TexterSandbox:
     def clear_requests(self) -> None:
         self._log.clear()
 
-    def fail_next(self, count: int, status: int = 503, retry_after: int | str | None = None) -> None:
-        """Answer the next ``count`` API requests with ``status`` (and ``Retry-After`` if given)."""
-        if not 400 <= status <= 599:
-            raise ValueError(f"status must be an HTTP error status (400-599), got {status}")
-        self._faults.add(count, Fault(status, retry_after))
+    def fail_next(
+        self,
+        count: int,
+        status: int = 503,
+        retry_after: int | str | None = None,
+        *,
+        echo_authorization: bool = False,
+    ) -> None:
+        """Answer the next ``count`` API requests with ``status`` (and ``Retry-After`` if given).
+
+        ``echo_authorization``: the error message repeats the request's ``Authorization`` header.
+        """
+        self._faults.add(count, Fault("status", status, retry_after, echo_authorization))
 
     def reset_next(self, count: int) -> None:
         """Drop the connection of the next ``count`` API requests without answering (a TCP reset)."""
-        self._faults.add(count, Fault(None))
+        self._faults.add(count, Fault("reset"))
+
+    def stall_next(self, count: int) -> None:
+        """Accept the next ``count`` API requests and never answer them: clients meet their timeout."""
+        self._faults.add(count, Fault("stall"))
+
+    def cut_next(self, count: int) -> None:
+        """Apply the next ``count`` API requests, then cut each answer in the middle of its body."""
+        self._faults.add(count, Fault("cut"))
+
+    def break_gzip_next(self, count: int) -> None:
+        """Apply the next ``count`` API requests, then answer each with a body that claims gzip but is not."""
+        self._faults.add(count, Fault("bad_gzip"))
+
+    def fail_randomly(self, share: float, status: int = 503, *, seed: int = 0) -> None:
+        """After the queued faults, answer each API request with ``status`` with probability ``share``.
+
+        The picks come from ``random.Random(seed)``: the same seed and request order fail the same
+        requests. ``share`` 0 stops it.
+        """
+        self._faults.fail_randomly(share, Fault("status", status) if share else None, seed)
 
     def _respond(self, incoming: Incoming) -> Outgoing | None:
         path, _, query_string = incoming.target.partition("?")
         if path.startswith(ADMIN_PATH):
-            return self._admin(incoming.method, path)
+            return self._admin(incoming.method, path, incoming.body)
         arrived = time.monotonic()
         slot = self._log.arrive()
         relative = api.relative_path(path)
@@ -148,7 +180,8 @@ class TexterSandbox:
         body_is_json, body = _decode_body(incoming.body)
         authorized = hmac.compare_digest(incoming.authorization.encode(), f"Bearer {self.token}".encode())
         request = api.ApiRequest(route, query, body, body_is_json, authorized)
-        response = self._answer(request)
+        fault = self._faults.take()
+        response = self._answer(request, fault, incoming.authorization)
         slot.record = RecordedRequest(
             method=incoming.method,
             path=path if relative is None else relative,
@@ -159,12 +192,19 @@ class TexterSandbox:
             authorization_ok=authorized,
             timestamp=arrived,
         )
-        return None if response is None else _encode(response)
+        if response is None:
+            return None
+        return fault.break_answer(_encode(response)) if fault else _encode(response)
 
-    def _answer(self, request: api.ApiRequest) -> api.Response | None:
-        fault = self._faults.take()
-        if fault is not None:
-            return None if fault.status is None else _fault_response(fault.status, fault.retry_after)
+    def _answer(
+        self, request: api.ApiRequest, fault: Fault | None, authorization: str
+    ) -> api.Response | None:
+        """The answer before encoding; None drops the connection. Faults that break only the answer
+        (``cut``, ``bad_gzip``) let the request through; the others answer in its place."""
+        if fault is not None and not fault.applies_request:
+            if fault.kind == "stall":
+                self._stopping.wait(STALL_SECONDS)
+            return _fault_response(fault, authorization) if fault.kind == "status" else None
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
         wait = self._bucket.take(self.rate_limit, self.burst)
@@ -172,13 +212,33 @@ class TexterSandbox:
             return api.message(429, "Too many requests", (("Retry-After", str(max(1, math.ceil(wait)))),))
         return api.respond(request, self._store, self.scopes)
 
-    def _admin(self, method: str, path: str) -> Outgoing:
-        """Read-only views for a sandbox in another process: no token, no rate limit, not recorded."""
+    def _admin(self, method: str, path: str, body: bytes) -> Outgoing:
+        """Views and fault injection for a sandbox in another process: no token, no rate limit, not recorded.
+
+        ``POST faults`` takes ``{"kind", "count", "status"?, "retry_after"?, "echo_authorization"?}``
+        (kinds in ``faults.py``); ``POST random-failures`` takes ``{"share", "status"?, "seed"?}``.
+        """
+        if method == "POST" and path in (ADMIN_PATH + "faults", ADMIN_PATH + "random-failures"):
+            try:
+                settings = json.loads(body)
+                if path.endswith("/faults"):
+                    count = settings.pop("count")
+                    self._faults.add(count, Fault(**settings))
+                else:
+                    self.fail_randomly(**settings)
+            except (ValueError, TypeError, KeyError) as error:
+                return _encode(api.message(400, f"bad fault: {error}"))
+            return _encode(api.Response(200, {"success": True}))
         if method == "GET" and path == ADMIN_PATH + "chats":
             return _encode(api.Response(200, {"chats": list(self._store.all().values())}))
         if method == "GET" and path == ADMIN_PATH + "requests":
             records = self._log.snapshot()
             return _encode(api.Response(200, {"count": len(records), "by_status": _count_by_status(records)}))
+        if method == "GET" and path == ADMIN_PATH + "answers":
+            # when each request arrived (time.monotonic(), comparable across processes on one machine),
+            # for which chat, and the answer: how clients sharing this sandbox split its rate limit
+            answers = [[record.timestamp, record.chat_id, record.status] for record in self._log.snapshot()]
+            return _encode(api.Response(200, {"answers": answers}))
         return _encode(api.message(404, "Not found"))
 
 
@@ -197,9 +257,14 @@ def _encode(response: api.Response) -> Outgoing:
     return Outgoing(response.status, body, response.headers)
 
 
-def _fault_response(status: int, retry_after: int | str | None) -> api.Response:
-    headers = () if retry_after is None else (("Retry-After", str(retry_after)),)
-    return api.message(status, f"Injected failure: HTTP {status}", headers)
+def _fault_response(fault: Fault, authorization: str) -> api.Response:
+    """The error answer of a ``status`` fault (its status is set: ``Fault`` checks it)."""
+    status = fault.status or 500
+    headers = () if fault.retry_after is None else (("Retry-After", str(fault.retry_after)),)
+    text = f"Injected failure: HTTP {status}"
+    if fault.echo_authorization:
+        text += f" (request sent Authorization: {authorization})"
+    return api.message(status, text, headers)
 
 
 def _count_by_status(records: list[RecordedRequest]) -> dict[str, int]:

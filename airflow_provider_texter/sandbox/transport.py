@@ -33,11 +33,15 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A JSON response to write; ``Content-Type`` and ``Content-Length`` are added on sending."""
+    """A JSON response to write; ``Content-Type`` and ``Content-Length`` are added on sending.
+
+    ``cut_after``: send only that many bytes of the body, then close the connection (a cut answer).
+    """
 
     status: int
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+    cut_after: int | None = None
 
 
 Responder = Callable[[Incoming], Outgoing | None]  # None: reset the connection instead of answering
@@ -82,7 +86,11 @@ class _Handler(BaseHTTPRequestHandler):
         ]
         if self.close_connection:
             lines.append("Connection: close")
-        self.wfile.write("\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + outgoing.body)
+        body = outgoing.body
+        if outgoing.cut_after is not None:
+            body = body[: outgoing.cut_after]
+            self.close_connection = True
+        self.wfile.write("\r\n".join(lines).encode("latin-1") + b"\r\n\r\n" + body)
 
     def _reset(self) -> None:
         """Drop the connection with a TCP RST: linger 0, then close, so the client gets no answer at all."""

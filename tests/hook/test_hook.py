@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
 
 import pytest
 
@@ -93,6 +94,15 @@ def test_search_arguments_are_checked_before_any_request(hook, texter_sandbox):
     assert texter_sandbox.requests == []
 
 
+def test_data_nested_too_deep_never_reaches_the_server(hook, texter_sandbox, chat):
+    nested: dict = {"leaf": 1}
+    for _ in range(2000):  # deeper than Python's recursion limit
+        nested = {"child": nested}
+    with pytest.raises(TexterValidationError, match=r"data(\.child)+: nested deeper than 64 levels"):
+        hook.update_crm_data(chat["_id"], nested)
+    assert texter_sandbox.requests == []
+
+
 def test_429_retry_after_is_honoured(hook, texter_sandbox, chat):
     texter_sandbox.fail_next(1, status=429, retry_after=1)
     hook.update_crm_data(chat["_id"], {"plan": "pro"})
@@ -132,6 +142,45 @@ def test_retries_run_out_with_a_typed_error(hook, texter_sandbox, chat):
     assert "gave up after 3 retries (502, 502, 502)" in str(error.value)
     assert not isinstance(error.value, TexterPermanentError)
     assert len(texter_sandbox.requests) == 4
+
+
+def test_429_with_retry_after_is_budgeted_by_time_not_by_count(hook, texter_sandbox, chat):
+    texter_sandbox.fail_next(5, status=429, retry_after=0)  # max_retries is 3
+    assert hook.update_crm_data(chat["_id"], {"plan": "pro"})["crmData"]["plan"] == "pro"
+    assert len(texter_sandbox.requests) == 6 and hook.retried_outcomes == {"429": 5}
+
+
+def test_429s_with_retry_after_give_up_when_the_wait_budget_is_spent(connect, texter_sandbox, chat):
+    hook = connect(max_retry_wait=1.5)
+    texter_sandbox.fail_next(100, status=429, retry_after=1)
+    with pytest.raises(TexterRateLimitError, match=r"gave up after 1 retries \(429\)"):
+        hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    assert len(texter_sandbox.requests) == 2
+
+
+def test_429_without_retry_after_spends_the_retry_count(hook, texter_sandbox, chat):
+    texter_sandbox.fail_next(10, status=429)
+    with pytest.raises(TexterRateLimitError, match=r"gave up after 3 retries"):
+        hook.update_crm_data(chat["_id"], {"plan": "pro"})
+
+
+def test_a_429_slows_every_thread_of_the_hook_down(connect, texter_sandbox, chat):
+    hook = connect(max_requests_per_second=50)
+    texter_sandbox.fail_next(1, status=429, retry_after=0)
+    hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    assert hook.throttle.rate < 50
+    slowed = hook.throttle.rate
+    for _ in range(5):
+        hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    assert slowed < hook.throttle.rate <= 50
+
+
+def test_a_429_that_gives_up_still_slows_the_hook_down(connect, texter_sandbox, chat):
+    hook = connect(max_requests_per_second=50, max_retry_wait=5)
+    texter_sandbox.fail_next(1, status=429, retry_after=3600)
+    with pytest.raises(TexterRateLimitError):
+        hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    assert hook.throttle.rate < 50 and hook.throttle.wait() < 60  # slower, but not paused for an hour
 
 
 def test_retry_after_beyond_the_wait_budget_fails_at_once(connect, texter_sandbox, chat):
@@ -180,10 +229,68 @@ def test_token_without_scope_names_the_scope(monkeypatch):
 def test_read_timeout_is_retried_then_reported(connect, texter_sandbox, chat):
     hook = connect(timeout=0.2, max_retries=1, backoff_factor=0.01)
     texter_sandbox.latency_ms = 600
-    origin = texter_sandbox.base_url.split("/server/")[0]
+    host = texter_sandbox.base_url.split("//")[1].split("/")[0]
     with pytest.raises(TexterTransportError) as error:
         hook.update_crm_data(chat["_id"], {"plan": "pro"})
-    assert str(error.value).endswith(f"ReadTimeout after 1 retries (ReadTimeout): no answer from {origin}")
+    assert f"/crm-data on {host}: ReadTimeout after 1 retries (ReadTimeout)" in str(error.value)
+
+
+# Every way the wire can fail, as the sandbox injects it, and the name the hook gives it.
+WIRE_FAULTS = {
+    "reset": ("reset_next", "ConnectionError"),
+    "answer cut mid-body": ("cut_next", "ChunkedEncodingError"),
+    "broken gzip body": ("break_gzip_next", "ContentDecodingError"),
+    "no answer at all": ("stall_next", "ReadTimeout"),
+}
+
+
+@pytest.mark.parametrize("fault", WIRE_FAULTS)
+def test_every_wire_failure_is_retried_like_a_reset(connect, texter_sandbox, chat, fault):
+    inject, name = WIRE_FAULTS[fault]
+    hook = connect(timeout=0.3, backoff_factor=0.01, max_retries=2)
+    getattr(texter_sandbox, inject)(1)
+    assert hook.update_crm_data(chat["_id"], {"plan": "pro"})["crmData"]["plan"] == "pro"
+    assert hook.retried_outcomes == {name: 1}
+
+
+@pytest.mark.parametrize("fault", WIRE_FAULTS)
+def test_every_wire_failure_ends_as_a_transport_error_naming_host_and_request(
+    connect, texter_sandbox, chat, fault
+):
+    inject, name = WIRE_FAULTS[fault]
+    hook = connect(timeout=0.3, backoff_factor=0.01, max_retries=1)
+    getattr(texter_sandbox, inject)(2)
+    with pytest.raises(TexterTransportError) as error:
+        hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    assert str(error.value).startswith(
+        f"Texter API POST /chats/{chat['_id']}/crm-data on 127.0.0.1:{texter_sandbox.port}: "
+        f"{name} after 1 retries ({name}); last error: "
+    )
+
+
+def test_a_body_requests_cannot_encode_is_a_validation_error_not_a_crash(hook, texter_sandbox):
+    with pytest.raises(TexterValidationError, match=r"body\.when: object is not a JSON value"):
+        hook.run("POST", "/chats/x/crm-data", json={"when": object()})
+    assert texter_sandbox.requests == []
+
+
+def test_random_5xx_are_retried_and_every_write_lands(connect, texter_sandbox, chat):
+    hook = connect(backoff_factor=0.01, max_retries=5)
+    texter_sandbox.fail_randomly(0.3, status=503, seed=3)
+    for plan in range(30):
+        assert hook.update_crm_data(chat["_id"], {"plan": plan})["crmData"]["plan"] == plan
+    statuses = Counter(request.status for request in texter_sandbox.requests)
+    assert statuses[200] == 30 and statuses[503] == hook.retry_count > 0
+
+
+def test_a_token_the_server_echoes_is_redacted_from_errors_and_logs(hook, texter_sandbox, chat, capfd):
+    texter_sandbox.fail_next(1, status=400, echo_authorization=True)
+    with pytest.raises(TexterClientError) as error:
+        hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    logged = capfd.readouterr().out
+    assert "Authorization: ***" in str(error.value)
+    for text in (str(error.value), error.value.message, repr(error.value), logged):
+        assert texter_sandbox.token not in text
 
 
 def test_unreachable_server_is_a_transport_error(monkeypatch):
@@ -192,7 +299,7 @@ def test_unreachable_server_is_a_transport_error(monkeypatch):
         '{"conn_type": "texter", "host": "http://127.0.0.1:9", "password": "tok-12345",'
         ' "extra": {"max_retries": 1, "backoff_factor": 0.01}}',
     )
-    with pytest.raises(TexterTransportError, match=r"ConnectionError after 1 retries .*127\.0\.0\.1:9$"):
+    with pytest.raises(TexterTransportError, match=r"/chats/search on 127\.0\.0\.1:9: ConnectionError after 1 retries"):
         TexterHook().search_chats("dana")
 
 
@@ -236,6 +343,20 @@ def test_test_connection_reports_success_and_failure(connect, texter_sandbox, ch
     assert ok and message.startswith(f"Connected to {texter_sandbox.base_url}: token accepted")
     ok, message = connect("texter_bad", token="wrong-token-xyz").test_connection()
     assert not ok and "401" in message and "wrong-token-xyz" not in message
+
+
+def test_test_connection_makes_one_attempt_and_names_the_host(connect, texter_sandbox):
+    texter_sandbox.stall_next(1)
+    ok, message = connect(timeout=0.3).test_connection()
+    assert not ok
+    assert message.startswith(f"127.0.0.1:{texter_sandbox.port} did not accept the test request: ")
+    assert "ReadTimeout after 0 retries; last error: " in message
+
+
+def test_test_connection_does_not_wait_out_a_429(connect, texter_sandbox):
+    texter_sandbox.fail_next(1, status=429, retry_after=60)
+    ok, message = connect().test_connection()
+    assert not ok and "answered 429" in message
 
 
 def test_test_connection_reports_bad_settings(monkeypatch):

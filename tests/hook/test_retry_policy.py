@@ -19,15 +19,23 @@ def test_backoff_is_capped_at_thirty_seconds():
     assert RetryPolicy(backoff_factor=10).delay(10) <= 30.0
 
 
-def test_retry_after_wins_over_backoff():
-    assert RetryPolicy(backoff_factor=10).delay(1, retry_after=0.25) == 0.25
+def test_retry_after_wins_over_backoff_with_up_to_20_percent_jitter():
+    delays = {RetryPolicy(backoff_factor=10).delay(1, retry_after=0.25) for _ in range(50)}
+    assert all(0.25 <= delay <= 0.3 for delay in delays) and len(delays) > 1
 
 
 def test_retry_count_and_wait_budget_both_bound_retrying():
     policy = RetryPolicy(max_retries=2, max_retry_wait=10)
-    assert policy.allows(2, waited=0, delay=1)
-    assert not policy.allows(3, waited=0, delay=1)
-    assert not policy.allows(1, waited=9.5, delay=1)
+    assert policy.allows(2, spent=0, delay=1)
+    assert not policy.allows(3, spent=0, delay=1)
+    assert not policy.allows(1, spent=9.5, delay=1)
+
+
+def test_a_429_with_retry_after_spends_only_the_wait_budget():
+    policy = RetryPolicy(max_retries=2, max_retry_wait=10)
+    assert policy.allows(50, spent=8, delay=1, by_time_only=True)
+    assert not policy.allows(50, spent=9.5, delay=1, by_time_only=True)
+    assert not RetryPolicy(max_retries=0).allows(1, spent=0, delay=0, by_time_only=True)
 
 
 def test_retry_after_in_seconds_and_as_http_date():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -15,6 +17,8 @@ def test_child_sandbox_serves_and_reports_then_stops():
         assert found["total"] == 2
         assert len(sandbox.admin("chats")["chats"]) == 2
         assert sandbox.admin("requests") == {"count": 1, "by_status": {"200": 1}}
+        ((arrived, chat_id, status),) = sandbox.admin("answers")["answers"]
+        assert (chat_id, status) == (None, 200) and arrived <= time.monotonic()
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{sandbox.base_url}/chats/search", headers=headers, timeout=5)
 

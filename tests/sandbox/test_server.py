@@ -89,6 +89,60 @@ def test_reset_next_drops_the_connection_without_an_answer(client, texter_sandbo
     assert [request.status for request in texter_sandbox.requests] == [None, 200]
 
 
+def test_cut_next_applies_the_write_then_cuts_the_answer_mid_body(client, texter_sandbox, chat):
+    texter_sandbox.cut_next(1)
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        write_crm(client, chat)
+    assert texter_sandbox.chat(chat["_id"])["crmData"] == {"plan": "pro"}
+    assert write_crm(client, chat, "premium").status_code == 200
+
+
+def test_break_gzip_next_applies_the_write_then_answers_a_body_that_is_not_gzip(client, texter_sandbox, chat):
+    texter_sandbox.break_gzip_next(1)
+    with pytest.raises(requests.exceptions.ContentDecodingError):
+        write_crm(client, chat)
+    assert texter_sandbox.chat(chat["_id"])["crmData"] == {"plan": "pro"}
+
+
+def test_stall_next_never_answers_and_changes_nothing(client, texter_sandbox, chat):
+    texter_sandbox.stall_next(1)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        client.session.post(
+            f"{texter_sandbox.base_url}/chats/{chat['_id']}/crm-data",
+            json={"data": {"plan": "x"}},
+            timeout=0.3,
+        )
+    assert texter_sandbox.chat(chat["_id"])["crmData"] == {"plan": "free"}
+
+
+def test_fail_next_can_echo_the_authorization_header(client, texter_sandbox, chat):
+    texter_sandbox.fail_next(1, status=400, echo_authorization=True)
+    assert "Authorization: Bearer sandbox-token" in write_crm(client, chat).json()["message"]
+
+
+def test_fail_randomly_fails_a_seeded_share_of_requests(client, texter_sandbox, chat):
+    def statuses():
+        return [write_crm(client, chat).status_code for _ in range(40)]
+
+    texter_sandbox.fail_randomly(0.5, status=502, seed=7)
+    first = statuses()
+    texter_sandbox.fail_randomly(0.5, status=502, seed=7)
+    assert statuses() == first and set(first) == {200, 502}
+    texter_sandbox.fail_randomly(0)
+    assert set(statuses()) == {200}
+
+
+def test_faults_can_be_queued_through_the_admin_endpoint(client, texter_sandbox, chat):
+    admin = f"http://127.0.0.1:{texter_sandbox.port}/_sandbox"
+    fault = {"kind": "status", "count": 1, "status": 429, "retry_after": 2}
+    assert requests.post(f"{admin}/faults", json=fault, timeout=5).status_code == 200
+    assert requests.post(f"{admin}/faults", json={"kind": "melt", "count": 1}, timeout=5).status_code == 400
+    response = write_crm(client, chat)
+    assert (response.status_code, response.headers["Retry-After"]) == (429, "2")
+    assert requests.post(f"{admin}/random-failures", json={"share": 1.0}, timeout=5).status_code == 200
+    assert write_crm(client, chat).status_code == 503
+
+
 def test_faults_apply_in_the_order_they_were_queued(client, texter_sandbox, chat):
     texter_sandbox.fail_next(1, status=502)
     texter_sandbox.reset_next(1)
