@@ -32,11 +32,12 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A JSON response to write; ``Content-Type`` and ``Content-Length`` are added on sending."""
+    """A response to write; ``Content-Type`` (JSON unless told) and ``Content-Length`` go out with it."""
 
     status: int
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = "application/json"
 
 
 Responder = Callable[[Incoming], Outgoing | None]  # None: reset the connection instead of answering
@@ -75,7 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
         reason = self.responses.get(outgoing.status, ("",))[0]
         lines = [
             f"HTTP/1.1 {outgoing.status} {reason}",
-            "Content-Type: application/json",
+            f"Content-Type: {outgoing.content_type}",
             f"Content-Length: {len(outgoing.body)}",
             *(f"{name}: {value}" for name, value in outgoing.headers),
         ]
