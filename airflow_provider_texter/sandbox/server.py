@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from . import api
 from .agents import Agent, AgentDirectory
 from .faults import Fault, FaultQueue
-from .labels import LabelStore, new_label
+from .labels import DEFAULT_COLOR, LabelStore, new_label
 from .rate_limit import TokenBucket
 from .recording import RecordedRequest, RequestLog
 from .store import ChatStore
@@ -121,7 +121,7 @@ class TexterSandbox:
         """A copy of every stored chat, by ``_id``."""
         return copy.deepcopy(self._store.all())
 
-    def add_label(self, label_id: str, name: str, color: str = "#555555") -> dict:
+    def add_label(self, label_id: str, name: str, color: str = DEFAULT_COLOR) -> dict:
         """Create a label as ``POST /labels`` does (same checks; ValueError for a bad or taken id)."""
         return self._state.labels.create(new_label({"id": label_id, "name": name, "color": color}))
 
