@@ -38,7 +38,7 @@ SEEDED_AGENTS = (
 class AgentDirectory:
     """Thread-safe agents, starting with ``SEEDED_AGENTS``; uid, email and CRM id each name one agent."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._agents: list[Agent] = list(SEEDED_AGENTS)
 

@@ -68,6 +68,18 @@ class ApiRequest:
     body_is_json: bool
     authorized: bool
 
+    @property
+    def chat_id(self) -> str:
+        """The decoded chat id in the path: routing sends only paths that carry one to chat endpoints."""
+        assert self.route is not None and self.route.chat_id is not None
+        return self.route.chat_id
+
+    @property
+    def label_id(self) -> str:
+        """The decoded label id in the path: routing sends only paths that carry one to label endpoints."""
+        assert self.route is not None and self.route.label_id is not None
+        return self.route.label_id
+
 
 def message(status: int, text: str, headers: tuple[tuple[str, str], ...] = ()) -> Response:
     """An error answer in the API's shape: ``{"message": ...}``."""
@@ -145,13 +157,13 @@ def _json_body(request: ApiRequest) -> Any:
 
 def _update_crm_data(request: ApiRequest, state: SandboxState) -> Response:
     data, merging_mode = crm_data_update(_json_body(request))
-    chat = state.chats.update_crm_data(request.route.chat_id, data, merging_mode)
+    chat = state.chats.update_crm_data(request.chat_id, data, merging_mode)
     return Response(200, {"success": True, **chat})
 
 
 def _update_chat(request: ApiRequest, state: SandboxState) -> Response:
     values, removed = chat_properties(_json_body(request))
-    return Response(200, state.chats.update_properties(request.route.chat_id, values, removed))
+    return Response(200, state.chats.update_properties(request.chat_id, values, removed))
 
 
 def _search_chats(request: ApiRequest, state: SandboxState) -> Response:
@@ -160,7 +172,7 @@ def _search_chats(request: ApiRequest, state: SandboxState) -> Response:
 
 
 def _get_chat(request: ApiRequest, state: SandboxState) -> Response:
-    return Response(200, public_view(state.chats.get(request.route.chat_id)))
+    return Response(200, public_view(state.chats.get(request.chat_id)))
 
 
 def _manage_chat_labels(request: ApiRequest, state: SandboxState) -> Response:
@@ -170,9 +182,7 @@ def _manage_chat_labels(request: ApiRequest, state: SandboxState) -> Response:
     unknown = state.labels.unknown(change.label_ids)
     if unknown:
         raise InvalidRequest(f"{change.operation}: no label has the id {', '.join(map(repr, unknown))}")
-    state.chats.update_from(
-        request.route.chat_id, lambda chat: {"labels": change.apply(chat.get("labels") or [])}
-    )
+    state.chats.update_from(request.chat_id, lambda chat: {"labels": change.apply(chat.get("labels") or [])})
     return OK
 
 
@@ -185,7 +195,7 @@ def _assign_chat(request: ApiRequest, state: SandboxState) -> Response:
 
 def _resolve_chat(request: ApiRequest, state: SandboxState) -> Response:
     check_resolve_body(_json_body(request))
-    state.chats.update_properties(request.route.chat_id, {"status": CHAT_STATUSES["RESOLVED"]})
+    state.chats.update_properties(request.chat_id, {"status": CHAT_STATUSES["RESOLVED"]})
     return Response(200, {"success": True})
 
 
@@ -200,11 +210,11 @@ def _create_label(request: ApiRequest, state: SandboxState) -> Response:
 
 
 def _get_label(request: ApiRequest, state: SandboxState) -> Response:
-    return Response(200, state.labels.get(request.route.label_id))
+    return Response(200, state.labels.get(request.label_id))
 
 
 def _update_label(request: ApiRequest, state: SandboxState) -> Response:
-    state.labels.update(request.route.label_id, label_changes(_json_body(request)))
+    state.labels.update(request.label_id, label_changes(_json_body(request)))
     return OK
 
 

@@ -27,23 +27,21 @@ class NoChatWithPhone(LookupError):
 
 @dataclass(frozen=True)
 class Assignment:
-    """A checked Assign Chat body: the chat (``chat_id``, or a phone search) and the assignee."""
+    """A checked Assign Chat body: the chat (its id, or the search for the chats of a phone), the body
+    field that names the agent with its value (None: no agent), and the department."""
 
-    chat_id: str | None
-    phone_search: SearchFilters | None
-    agent_field: str | None
-    agent_value: str | None
+    chat: str | SearchFilters
+    agent: tuple[str, str] | None
     department_id: str | None
 
     def chat_values(self, agents: AgentDirectory) -> dict:
         """What the assignment sets on the chat; an agent the directory does not know is a 400."""
         agent = None
-        if self.agent_field is not None:
-            agent = agents.find(self.agent_field, self.agent_value)
+        if self.agent is not None:
+            agent = agents.find(*self.agent)
             if agent is None:
-                raise InvalidRequest(
-                    f"{self.agent_field} {self.agent_value!r} names no agent of this project"
-                )
+                field, value = self.agent
+                raise InvalidRequest(f"{field} {value!r} names no agent of this project")
         return {
             "status": CHAT_STATUSES["PENDING"],
             "agent": None if agent is None else agent.on_chat(),
@@ -56,17 +54,15 @@ class Assignment:
         The phone is matched as Search Chats matches it (any notation, local forms too); when several
         chats match, a ``channel`` must pick one: the sandbox never guesses which chat to assign.
         """
-        if self.chat_id is not None:
-            return self.chat_id
-        search = self.phone_search
+        if isinstance(self.chat, str):
+            return self.chat
+        search = self.chat
         found, total = chats.search(search)
         on_channel = "" if search.channel_name is None else f" on {search.channel_name} {search.account_id}"
         if total == 0:
             raise NoChatWithPhone(f"No chat with phone {search.search}{on_channel}")
         if total > 1:
-            channels = ", ".join(
-                f"{chat['channelInfo']['name']} {chat['channelInfo']['accountId']}" for chat in found
-            )
+            channels = ", ".join(_channel_of(chat) for chat in found)
             raise InvalidRequest(
                 f"phone {search.search} is ambiguous: {total} chats match ({channels}); "
                 "add channel {name, accountId} to pick one"
@@ -101,8 +97,9 @@ def assignment(body: Any) -> Assignment:
     if department_id is not None and not _is_text(department_id):
         problems.append("departmentId must be a non-empty string or null")
     raise_if_any(problems)
-    agent_field = agent_fields[0] if agent_fields else None
-    return Assignment(chat_id, phone_search, agent_field, body.get(agent_field), department_id)
+    chat = chat_id if phone_search is None else phone_search
+    agent = (agent_fields[0], body[agent_fields[0]]) if agent_fields else None
+    return Assignment(chat, agent, department_id)
 
 
 def _phone_search(body: dict, problems: list[str]) -> SearchFilters | None:
@@ -146,6 +143,11 @@ def check_resolve_body(body: Any) -> None:
     if not isinstance(body.get("notifyClient", False), bool):
         problems.append("notifyClient must be a boolean")
     raise_if_any(problems)
+
+
+def _channel_of(chat: dict) -> str:
+    channel_info = chat.get("channelInfo") or {}
+    return f"{channel_info.get('name')} {channel_info.get('accountId')}"
 
 
 def _is_text(value: Any) -> bool:

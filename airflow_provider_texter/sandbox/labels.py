@@ -18,7 +18,9 @@ DEFAULT_COLOR = "#555555"
 MAX_PAGE_SIZE = 10_000
 MAX_SKIP = 100_000
 DEFAULT_PAGE_SIZE = 30  # the docs give no default: Search Chats' page size, so clients that rely on it page
-SYSTEM_LABELS = ({"id": "failed-message", "name": "Failed message", "color": "#e53935", "system": True},)
+SYSTEM_LABELS: tuple[dict[str, Any], ...] = (
+    {"id": "failed-message", "name": "Failed message", "color": "#e53935", "system": True},
+)
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
@@ -65,6 +67,7 @@ def label_page(query: dict[str, list[str]]) -> tuple[int, int]:
     if skip is None or skip > MAX_SKIP:
         problems.append(f"skip must be an integer from 0 to {MAX_SKIP}")
     raise_if_any(problems)
+    assert limit is not None and skip is not None  # each was a problem above
     return skip, limit
 
 
@@ -93,7 +96,7 @@ class LabelStore:
     a snapshot that callers must not change.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._labels: dict[str, dict] = {label["id"]: dict(label) for label in SYSTEM_LABELS}
 
