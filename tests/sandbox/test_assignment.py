@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 
 from airflow_provider_texter.sandbox import TexterSandbox, make_chat
@@ -192,6 +194,7 @@ def test_invalid_assignment_is_a_400_naming_the_field_and_changes_nothing(
 
 def test_an_added_agent_can_be_assigned_by_crm_id(client, texter_sandbox, chat):
     agent = texter_sandbox.add_agent("Tamar Dahan", "tamar@sandbox.example", crm_id="crm-agent-9")
+    assert str(uuid.UUID(agent.uid)) == agent.uid and agent in texter_sandbox.agents
     client.post("/chats/assign", json={"chatId": chat["_id"], "agentCrmId": "crm-agent-9"})
     assert assigned(texter_sandbox, chat["_id"]) == (
         PENDING,
@@ -200,11 +203,20 @@ def test_an_added_agent_can_be_assigned_by_crm_id(client, texter_sandbox, chat):
     )
 
 
-def test_add_agent_refuses_an_email_or_crm_id_another_agent_has(texter_sandbox, noa):
+def test_an_added_agent_keeps_the_uid_given(client, texter_sandbox, chat):
+    agent = texter_sandbox.add_agent("Lior Biton", "lior@sandbox.example", uid="agent-from-crm-export")
+    client.post("/chats/assign", json={"chatId": chat["_id"], "agentUid": "agent-from-crm-export"})
+    assert assigned(texter_sandbox, chat["_id"]) == (PENDING, agent.on_chat(), None)
+
+
+def test_add_agent_refuses_a_uid_email_or_crm_id_another_agent_has(texter_sandbox, noa):
+    with pytest.raises(ValueError, match="another agent already has uid"):
+        texter_sandbox.add_agent("Noa Twin", "twin@sandbox.example", uid=noa.uid)
     with pytest.raises(ValueError, match="another agent already has email"):
         texter_sandbox.add_agent("Noa Again", noa.email.upper())
     with pytest.raises(ValueError, match="another agent already has crm_id 'crm-agent-1'"):
         texter_sandbox.add_agent("Someone", "someone@sandbox.example", crm_id="crm-agent-1")
+    assert len(texter_sandbox.agents) == 3
 
 
 @pytest.mark.parametrize("path", ["/chats/assign", f"/chats/{OMER}/resolve"])
