@@ -205,7 +205,8 @@ def _list_labels(request: ApiRequest, state: SandboxState) -> Response:
 
 
 def _create_label(request: ApiRequest, state: SandboxState) -> Response:
-    # The docs do not show this answer; the created Label object, as JSON, is what the sandbox chose
+    # The docs do not show this answer. The sandbox's choice: 200 with the created Label object as JSON,
+    # the shape GET /labels/{labelId} answers, so a client can read the stored color without asking again.
     return Response(200, state.labels.create(new_label(_json_body(request))))
 
 
@@ -218,7 +219,8 @@ def _update_label(request: ApiRequest, state: SandboxState) -> Response:
     return OK
 
 
-# (method, path pattern, endpoint, scope); reading labels needs no scope, any valid token will do
+# (method, path pattern, endpoint, scope). The docs say any valid token may list labels; reading one label
+# by id is taken to need no scope either.
 _ROUTES = (
     ("GET", "/chats/search", _search_chats, LIST_CHATS),
     ("POST", "/chats/assign", _assign_chat, MANAGE_CHATS),
