@@ -104,7 +104,8 @@ class BaseTexterChatOperator(BaseOperator):
             chat = self.send(chat_id)
             self.log.info("Updated Texter chat %s: %s", chat_id, ", ".join(self.written()))
             updated_at = chat.get("updatedAt") if isinstance(chat, Mapping) else None
-        result = {"chat_id": chat_ids[0], **self.summary(), "written": self.written(), "updated_at": updated_at}
+        result = {"chat_id": chat_ids[0], **self.summary(), "written": self.written()}
+        result["updated_at"] = updated_at
         if self.phone is not None:  # a phone may have several chats (on_multiple_chats="all")
             result["chat_ids"] = chat_ids
         return result

@@ -16,6 +16,7 @@ from a script that wants it as a child process: ``with sandbox_process("--genera
 The provider never imports this package.
 """
 
+from .agents import Agent
 from .chats import generate_chats, make_chat
 from .merging import apply_merging_mode
 from .process import SandboxProcess, sandbox_process
@@ -23,6 +24,7 @@ from .recording import RecordedRequest
 from .server import TexterSandbox
 
 __all__ = [
+    "Agent",
     "RecordedRequest",
     "SandboxProcess",
     "TexterSandbox",

@@ -40,6 +40,18 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     return arguments
 
 
+def add_labels_of(sandbox: TexterSandbox, chats: list[dict]) -> None:
+    """Make each label id the chats carry a label (named like its id), so that Manage Labels in Chat,
+    which refuses ids that name no label, can remove it and add it to other chats."""
+    existing = {label["id"] for label in sandbox.labels}
+    carried = (
+        label_id for chat in chats if isinstance(chat.get("labels"), list) for label_id in chat["labels"]
+    )
+    for label_id in dict.fromkeys(carried):
+        if label_id not in existing:
+            sandbox.add_label(label_id, label_id)
+
+
 def main(argv: list[str] | None = None) -> int:
     arguments = parse_arguments(argv)
     stopped = threading.Event()
@@ -54,8 +66,10 @@ def main(argv: list[str] | None = None) -> int:
             rate_limit=arguments.rate_limit,
             burst=arguments.burst,
             chats=arguments.chats,
-        ).start()
-    except (OSError, ValueError) as error:  # port taken, bad seed chat, bad setting
+        )
+        add_labels_of(sandbox, arguments.chats)
+        sandbox.start()
+    except (OSError, ValueError) as error:  # port taken, bad seed chat or label id, bad setting
         raise SystemExit(f"texter sandbox: {error}") from None
     with sandbox:
         print(sandbox.base_url, flush=True)

@@ -1,4 +1,4 @@
-"""Texter API v2 as the sandbox serves it: routes, token and scope checks, and the four endpoints."""
+"""Texter API v2 as the sandbox serves it: routes, token and scope checks, and the endpoints."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from .chats import public_view, search_view
+from .agents import AgentDirectory
+from .assignment import NoChatWithPhone, assignment, check_resolve_body
+from .chat_labels import label_change
+from .chats import CHAT_STATUSES, public_view, search_view
+from .labels import LabelStore, UnknownLabel, label_changes, label_page, new_label
 from .merging import MergeFailure
 from .payloads import InvalidRequest, chat_properties, crm_data_update, search_filters
 from .store import ChatStore, UnknownChat
@@ -15,25 +19,43 @@ from .store import ChatStore, UnknownChat
 BASE_PATH = "/server/api/v2"
 MANAGE_CHATS = "Manage all chats"
 LIST_CHATS = "List all chats"
-SCOPES = frozenset({MANAGE_CHATS, LIST_CHATS})
+MANAGE_LABELS = "Manage labels"
+SCOPES = frozenset({MANAGE_CHATS, LIST_CHATS, MANAGE_LABELS})
+JSON = "application/json"
+PLAIN_TEXT = "text/plain; charset=utf-8"  # what Express's res.sendStatus(200) sends with its "OK"
 
 
 @dataclass(frozen=True)
 class Response:
-    """An answer before encoding: status, JSON payload, extra headers."""
+    """An answer before encoding: status, payload (JSON, or text for ``PLAIN_TEXT``), extra headers."""
 
     status: int
     payload: Any
     headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = JSON
+
+
+OK = Response(200, "OK", content_type=PLAIN_TEXT)  # how Manage Labels, Update Label and Assign Chat answer
+
+
+@dataclass(frozen=True)
+class SandboxState:
+    """What the endpoints read and change; each part has its own lock."""
+
+    chats: ChatStore
+    labels: LabelStore
+    agents: AgentDirectory
 
 
 @dataclass(frozen=True)
 class Route:
-    """The endpoint a request reached, the scope it needs, and the decoded chat id in its path."""
+    """The endpoint a request reached, the scope it needs (None: any valid token), and the decoded id in
+    its path (``chat_id`` or ``label_id``)."""
 
-    endpoint: Callable[[ApiRequest, ChatStore], Response]
-    scope: str
+    endpoint: Callable[[ApiRequest, SandboxState], Response]
+    scope: str | None
     chat_id: str | None = None
+    label_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,12 @@ class ApiRequest:
         assert self.route is not None and self.route.chat_id is not None
         return self.route.chat_id
 
+    @property
+    def label_id(self) -> str:
+        """The decoded label id in the path: routing sends only paths that carry one to label endpoints."""
+        assert self.route is not None and self.route.label_id is not None
+        return self.route.label_id
+
 
 def message(status: int, text: str, headers: tuple[tuple[str, str], ...] = ()) -> Response:
     """An error answer in the API's shape: ``{"message": ...}``."""
@@ -66,25 +94,36 @@ def relative_path(path: str) -> str | None:
 
 
 def match_route(method: str, path: str | None) -> Route | None:
-    """The route for ``method`` on a path below the base path; chat ids are URL-decoded."""
+    """The route for ``method`` on a path below the base path; ids in the path are URL-decoded.
+
+    A path that fits a pattern with fewer ids wins for every method: ``POST /chats/search`` is no
+    chat called "search", and ``GET /chats/assign`` no chat called "assign".
+    """
     if path is None:
         return None
-    if path == "/chats/search":
-        return Route(_search_chats, LIST_CHATS) if method == "GET" else None
-    parts = path.split("/")
-    if len(parts) < 3 or parts[1] != "chats" or not parts[2]:
-        return None
-    chat_id = unquote(parts[2])
-    if len(parts) == 3 and method == "GET":
-        return Route(_get_chat, LIST_CHATS, chat_id)
-    if len(parts) == 3 and method == "PATCH":
-        return Route(_update_chat, MANAGE_CHATS, chat_id)
-    if len(parts) == 4 and parts[3] == "crm-data" and method == "POST":
-        return Route(_update_crm_data, MANAGE_CHATS, chat_id)
+    fitting = [(route, ids) for route in _ROUTES if (ids := _path_ids(route[1], path)) is not None]
+    fewest_ids = min((len(ids) for _, ids in fitting), default=0)
+    for (route_method, _, endpoint, scope), ids in fitting:
+        if route_method == method and len(ids) == fewest_ids:
+            return Route(endpoint, scope, **ids)
     return None
 
 
-def respond(request: ApiRequest, store: ChatStore, scopes: frozenset[str] | None) -> Response:
+def _path_ids(pattern: str, path: str) -> dict[str, str] | None:
+    """The decoded ``{chat_id}``/``{label_id}`` values if ``path`` fits ``pattern``, else None."""
+    pattern_parts, path_parts = pattern.split("/"), path.split("/")
+    if len(pattern_parts) != len(path_parts):
+        return None
+    ids = {}
+    for expected, actual in zip(pattern_parts, path_parts, strict=True):
+        if expected.startswith("{") and actual:
+            ids[expected[1:-1]] = unquote(actual)
+        elif expected != actual:
+            return None
+    return ids
+
+
+def respond(request: ApiRequest, state: SandboxState, scopes: frozenset[str] | None) -> Response:
     """Answer an API request: token (401), route (404), scope (403), then the endpoint (400, 404, 200).
 
     ``scopes`` None means the token holds every scope.
@@ -94,14 +133,18 @@ def respond(request: ApiRequest, store: ChatStore, scopes: frozenset[str] | None
     route = request.route
     if route is None:
         return message(404, "Not found")
-    if scopes is not None and route.scope not in scopes:
+    if scopes is not None and route.scope is not None and route.scope not in scopes:
         return message(403, f"Token lacks scope '{route.scope}'")
     try:
-        return route.endpoint(request, store)
+        return route.endpoint(request, state)
     except InvalidRequest as error:
         return message(400, str(error))
-    except UnknownChat:
-        return message(404, f"Chat {route.chat_id} not found")
+    except UnknownChat as error:
+        return message(404, f"Chat {error.args[0]} not found")
+    except UnknownLabel as error:
+        return message(404, f"Label {error.args[0]} not found")
+    except NoChatWithPhone as error:
+        return message(404, str(error))
     except MergeFailure as error:  # lodash threw inside the server: the write did not happen
         return message(500, f"Internal server error: {error}")
 
@@ -112,21 +155,82 @@ def _json_body(request: ApiRequest) -> Any:
     return request.body
 
 
-def _update_crm_data(request: ApiRequest, store: ChatStore) -> Response:
+def _update_crm_data(request: ApiRequest, state: SandboxState) -> Response:
     data, merging_mode = crm_data_update(_json_body(request))
-    chat = store.update_crm_data(request.chat_id, data, merging_mode)
+    chat = state.chats.update_crm_data(request.chat_id, data, merging_mode)
     return Response(200, {"success": True, **chat})
 
 
-def _update_chat(request: ApiRequest, store: ChatStore) -> Response:
+def _update_chat(request: ApiRequest, state: SandboxState) -> Response:
     values, removed = chat_properties(_json_body(request))
-    return Response(200, store.update_properties(request.chat_id, values, removed))
+    return Response(200, state.chats.update_properties(request.chat_id, values, removed))
 
 
-def _search_chats(request: ApiRequest, store: ChatStore) -> Response:
-    page, total = store.search(search_filters(request.query))
+def _search_chats(request: ApiRequest, state: SandboxState) -> Response:
+    page, total = state.chats.search(search_filters(request.query))
     return Response(200, {"data": [search_view(chat) for chat in page], "total": total})
 
 
-def _get_chat(request: ApiRequest, store: ChatStore) -> Response:
-    return Response(200, public_view(store.get(request.chat_id)))
+def _get_chat(request: ApiRequest, state: SandboxState) -> Response:
+    return Response(200, public_view(state.chats.get(request.chat_id)))
+
+
+def _manage_chat_labels(request: ApiRequest, state: SandboxState) -> Response:
+    change = label_change(_json_body(request))
+    # The docs do not say what an id that names no label does. Refused, naming the ids: storing it would
+    # give the chat a label agents cannot see, and the usual cause is a label name sent instead of its id.
+    unknown = state.labels.unknown(change.label_ids)
+    if unknown:
+        raise InvalidRequest(f"{change.operation}: no label has the id {', '.join(map(repr, unknown))}")
+    state.chats.update_from(request.chat_id, lambda chat: {"labels": change.apply(chat.get("labels") or [])})
+    return OK
+
+
+def _assign_chat(request: ApiRequest, state: SandboxState) -> Response:
+    wanted = assignment(_json_body(request))
+    values = wanted.chat_values(state.agents)
+    state.chats.update_properties(wanted.find_chat_id(state.chats), values)
+    return OK
+
+
+def _resolve_chat(request: ApiRequest, state: SandboxState) -> Response:
+    check_resolve_body(_json_body(request))
+    state.chats.update_properties(request.chat_id, {"status": CHAT_STATUSES["RESOLVED"]})
+    return Response(200, {"success": True})
+
+
+def _list_labels(request: ApiRequest, state: SandboxState) -> Response:
+    labels, total = state.labels.page(*label_page(request.query))
+    return Response(200, {"total": total, "labels": labels})
+
+
+def _create_label(request: ApiRequest, state: SandboxState) -> Response:
+    # The docs do not show this answer. The sandbox's choice: 200 with the created Label object as JSON,
+    # the shape GET /labels/{labelId} answers, so a client can read the stored color without asking again.
+    return Response(200, state.labels.create(new_label(_json_body(request))))
+
+
+def _get_label(request: ApiRequest, state: SandboxState) -> Response:
+    return Response(200, state.labels.get(request.label_id))
+
+
+def _update_label(request: ApiRequest, state: SandboxState) -> Response:
+    state.labels.update(request.label_id, label_changes(_json_body(request)))
+    return OK
+
+
+# (method, path pattern, endpoint, scope). The docs say any valid token may list labels; reading one label
+# by id is taken to need no scope either.
+_ROUTES = (
+    ("GET", "/chats/search", _search_chats, LIST_CHATS),
+    ("POST", "/chats/assign", _assign_chat, MANAGE_CHATS),
+    ("GET", "/chats/{chat_id}", _get_chat, LIST_CHATS),
+    ("PATCH", "/chats/{chat_id}", _update_chat, MANAGE_CHATS),
+    ("POST", "/chats/{chat_id}/crm-data", _update_crm_data, MANAGE_CHATS),
+    ("POST", "/chats/{chat_id}/labels", _manage_chat_labels, MANAGE_CHATS),
+    ("POST", "/chats/{chat_id}/resolve", _resolve_chat, MANAGE_CHATS),
+    ("GET", "/labels", _list_labels, None),
+    ("POST", "/labels", _create_label, MANAGE_LABELS),
+    ("GET", "/labels/{label_id}", _get_label, None),
+    ("PATCH", "/labels/{label_id}", _update_label, MANAGE_LABELS),
+)

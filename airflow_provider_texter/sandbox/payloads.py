@@ -44,8 +44,8 @@ class InvalidRequest(ValueError):
 
 def crm_data_update(body: Any) -> tuple[dict, str]:
     """The ``data`` and ``mergingMode`` of an Update CRM Data body."""
-    _require_object(body)
-    problems = _unknown_fields(body, ("data", "mergingMode"))
+    require_object(body)
+    problems = unknown_fields(body, ("data", "mergingMode"))
     if "data" not in body:
         problems.append("data is required")
     elif not isinstance(body["data"], dict):
@@ -53,16 +53,16 @@ def crm_data_update(body: Any) -> tuple[dict, str]:
     merging_mode = body.get("mergingMode", "merge")
     if merging_mode not in MERGING_MODES:
         problems.append(f"mergingMode must be one of {', '.join(MERGING_MODES)}")
-    _raise_if_any(problems)
+    raise_if_any(problems)
     return body["data"], merging_mode
 
 
 def chat_properties(body: Any) -> tuple[dict, list[str]]:
     """The values an Update Chat Properties body sets, and the keys it removes (a cleared displayName)."""
-    _require_object(body)
+    require_object(body)
     if not body:
         raise InvalidRequest("at least one property is required")
-    problems = _unknown_fields(body, _CHAT_PROPERTIES)
+    problems = unknown_fields(body, _CHAT_PROPERTIES)
     for name, value in body.items():
         if name not in _CHAT_PROPERTIES:
             continue
@@ -70,7 +70,7 @@ def chat_properties(body: Any) -> tuple[dict, list[str]]:
         too_long = name in _LENGTH_LIMITED and isinstance(value, str) and len(value) > MAX_NAME_LENGTH
         if not isinstance(value, kind) or too_long:
             problems.append(f"{name} must be {description}")
-    _raise_if_any(problems)
+    raise_if_any(problems)
     values = dict(body)
     if "displayName" not in values:
         return values, []
@@ -83,10 +83,10 @@ def chat_properties(body: Any) -> tuple[dict, list[str]]:
 def search_filters(query: dict[str, list[str]]) -> SearchFilters:
     """The filters of a Search Chats query string (values as ``parse_qs`` gives them)."""
     problems = [f"{name} is not allowed" for name in query if name not in _SEARCH_PARAMETERS]
-    search = _last(query, "search")
+    search = last_value(query, "search")
     if search is not None and len(search.strip()) < 2:
         problems.append("search must be at least 2 characters")
-    channel_name, account_id = _last(query, "channel[name]"), _last(query, "channel[accountId]")
+    channel_name, account_id = last_value(query, "channel[name]"), last_value(query, "channel[accountId]")
     if (channel_name is None) != (account_id is None):
         problems.append("channel[name] and channel[accountId] must be given together")
     if channel_name is not None and channel_name not in CHANNEL_NAMES:
@@ -99,15 +99,15 @@ def search_filters(query: dict[str, list[str]]) -> SearchFilters:
         for status in query.get("statuses[]", [])
         if status not in CHAT_STATUSES
     ]
-    if _last(query, "includeEmpty") not in (None, "true", "false"):
+    if last_value(query, "includeEmpty") not in (None, "true", "false"):
         problems.append("includeEmpty must be true or false")
-    limit = _integer(query, "limit", 30)
+    limit = integer_parameter(query, "limit", 30)
     if limit is None or not 1 <= limit <= MAX_LIMIT:
         problems.append(f"limit must be an integer from 1 to {MAX_LIMIT}")
-    offset = _integer(query, "offset", 0)
+    offset = integer_parameter(query, "offset", 0)
     if offset is None:
         problems.append("offset must be an integer of at least 0")
-    _raise_if_any(problems)
+    raise_if_any(problems)
     assert limit is not None and offset is not None  # each was a problem above
     return SearchFilters(
         search=search,
@@ -120,29 +120,32 @@ def search_filters(query: dict[str, list[str]]) -> SearchFilters:
     )
 
 
-def _require_object(body: Any) -> None:
+def require_object(body: Any) -> None:
+    """Every endpoint's body is a JSON object; anything else is refused before its fields are read."""
     if not isinstance(body, dict):
         raise InvalidRequest("body must be a JSON object")
 
 
-def _unknown_fields(body: dict, allowed: Container[str]) -> list[str]:
+def unknown_fields(body: dict, allowed: Container[str]) -> list[str]:
+    """A problem for each body field (or query parameter) the endpoint does not know."""
     return [f"{name} is not allowed" for name in body if name not in allowed]
 
 
-def _raise_if_any(problems: list[str]) -> None:
+def raise_if_any(problems: list[str]) -> None:
+    """One 400 listing every problem, so a client fixes them all at once."""
     if problems:
         raise InvalidRequest("; ".join(problems))
 
 
-def _last(query: dict[str, list[str]], name: str) -> str | None:
+def last_value(query: dict[str, list[str]], name: str) -> str | None:
     """A single-valued parameter: when repeated, the last value counts (as most web frameworks do)."""
     values = query.get(name)
     return values[-1] if values else None
 
 
-def _integer(query: dict[str, list[str]], name: str, default: int) -> int | None:
+def integer_parameter(query: dict[str, list[str]], name: str, default: int) -> int | None:
     """The parameter as a non-negative integer, its default when absent, None when not a number."""
-    value = _last(query, name)
+    value = last_value(query, name)
     if value is None:
         return default
     return int(value) if re.fullmatch(r"\d{1,9}", value) else None

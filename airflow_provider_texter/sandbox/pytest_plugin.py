@@ -57,9 +57,11 @@ def texter_sandbox() -> Iterator[TexterSandbox]:
     - ``5eed00000000000000000002``: Omer Katz, whatsapp 972549000002 (account 972586640430), RESOLVED
     - ``5eed00000000000000000003``: Shira Peretz, messenger 972549000003 (account sandbox-page), BOT
 
-    Newest last message first: 003, 002, 001. The request log starts empty.
+    Newest last message first: 003, 002, 001. Labels: the system label ``failed-message`` and ``vip``
+    ("VIP"); agents: the three of ``TexterSandbox.agents``. The request log starts empty.
     """
     with TexterSandbox(SANDBOX_TOKEN, chats=seeded_chats()) as sandbox:
+        sandbox.add_label("vip", "VIP")
         yield sandbox
 
 

@@ -13,7 +13,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from . import api
+from .agents import Agent, AgentDirectory
 from .faults import STALL_SECONDS, Fault, FaultQueue
+from .labels import DEFAULT_COLOR, LabelStore, new_label
 from .rate_limit import TokenBucket
 from .recording import RecordedRequest, RequestLog
 from .store import ChatStore
@@ -37,7 +39,8 @@ class TexterSandbox:
     :param rate_limit: requests per second allowed (None: unlimited); may be changed while running.
     :param burst: requests allowed at once when the bucket is full; default ``max(1, rate_limit)``.
     :param chats: chats to start with (copied; missing ``_id`` generated).
-    :param scopes: the token's scopes among "Manage all chats" and "List all chats"; None: all of them.
+    :param scopes: the token's scopes among "Manage all chats", "List all chats" and "Manage labels";
+        None: all of them.
     """
 
     def __init__(
@@ -67,6 +70,7 @@ class TexterSandbox:
         self.burst = burst
         self.scopes = None if scopes is None else frozenset(scopes)
         self._store = ChatStore(chats or ())
+        self._state = api.SandboxState(self._store, LabelStore(), AgentDirectory())
         self._log = RequestLog()
         self._faults = FaultQueue()
         self._bucket = TokenBucket()
@@ -121,6 +125,26 @@ class TexterSandbox:
     def chats(self) -> dict[str, dict]:
         """A copy of every stored chat, by ``_id``."""
         return copy.deepcopy(self._store.all())
+
+    def add_label(self, label_id: str, name: str, color: str = DEFAULT_COLOR) -> dict:
+        """Create a label as ``POST /labels`` does (same checks; ValueError for a bad or taken id)."""
+        return self._state.labels.create(new_label({"id": label_id, "name": name, "color": color}))
+
+    @property
+    def labels(self) -> list[dict]:
+        """A copy of every label, in creation order; starts with the system label ``failed-message``."""
+        return copy.deepcopy(self._state.labels.all())
+
+    def add_agent(
+        self, display_name: str, email: str, *, uid: str | None = None, crm_id: str | None = None
+    ) -> Agent:
+        """Add an agent that Assign Chat can name (a fresh UUID when ``uid`` is None)."""
+        return self._state.agents.add(display_name, email, uid=uid, crm_id=crm_id)
+
+    @property
+    def agents(self) -> list[Agent]:
+        """The agents Assign Chat knows: three seeded ones (``agents.SEEDED_AGENTS``), then those added."""
+        return self._state.agents.all()
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -210,7 +234,7 @@ class TexterSandbox:
         wait = self._bucket.take(self.rate_limit, self.burst)
         if wait:
             return api.message(429, "Too many requests", (("Retry-After", str(max(1, math.ceil(wait)))),))
-        return api.respond(request, self._store, self.scopes)
+        return api.respond(request, self._state, self.scopes)
 
     def _admin(self, method: str, path: str, body: bytes) -> Outgoing:
         """Views and fault injection for a sandbox in another process: no token, no rate limit, not recorded.
@@ -253,8 +277,11 @@ def _decode_body(raw: bytes) -> tuple[bool, Any]:
 
 
 def _encode(response: api.Response) -> Outgoing:
-    body = json.dumps(response.payload, separators=(",", ":")).encode()
-    return Outgoing(response.status, body, response.headers)
+    if response.content_type == api.PLAIN_TEXT:
+        body = response.payload.encode()
+    else:
+        body = json.dumps(response.payload, separators=(",", ":")).encode()
+    return Outgoing(response.status, body, response.headers, response.content_type)
 
 
 def _fault_response(fault: Fault, authorization: str) -> api.Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .chats import CHAT_ID_PATTERN, iso_timestamp, new_chat_id, now_ms
 from .merging import apply_merging_mode
@@ -69,6 +69,13 @@ class ChatStore:
         with self._lock:
             # copied, so that the recorded request body and the stored chat never share objects
             return self._replace(self._find(chat_id), json.loads(json.dumps(values)), removed)
+
+    def update_from(self, chat_id: str, values_for: Callable[[dict], dict]) -> dict:
+        """Set the top-level values ``values_for(chat)`` gives, under the lock: a change computed from the
+        stored chat (labels added to its labels) cannot undo a concurrent one."""
+        with self._lock:
+            chat = self._find(chat_id)
+            return self._replace(chat, values_for(chat))
 
     def search(self, filters: SearchFilters) -> tuple[list[dict], int]:
         """One page of matching chats, newest first, and the number of matches before paging."""

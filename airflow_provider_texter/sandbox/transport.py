@@ -33,7 +33,7 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """A JSON response to write; ``Content-Type`` and ``Content-Length`` are added on sending.
+    """A response to write; ``Content-Type`` (JSON unless told) and ``Content-Length`` go out with it.
 
     ``cut_after``: send only that many bytes of the body, then close the connection (a cut answer).
     """
@@ -41,6 +41,7 @@ class Outgoing:
     status: int
     body: bytes
     headers: tuple[tuple[str, str], ...] = ()
+    content_type: str = "application/json"
     cut_after: int | None = None
 
 
@@ -80,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
         reason = self.responses.get(outgoing.status, ("",))[0]
         lines = [
             f"HTTP/1.1 {outgoing.status} {reason}",
-            "Content-Type: application/json",
+            f"Content-Type: {outgoing.content_type}",
             f"Content-Length: {len(outgoing.body)}",
             *(f"{name}: {value}" for name, value in outgoing.headers),
         ]

@@ -313,9 +313,11 @@ def test_get_chat_answers_the_public_view_only(client, texter_sandbox, dana):
 @pytest.mark.parametrize(
     ("method", "path"),
     [
-        ("GET", "/labels"),
+        ("DELETE", "/labels/failed-message"),
         ("DELETE", "/chats/{chat_id}"),
         ("POST", "/chats/search"),
+        ("GET", "/chats/assign"),
+        ("GET", "/chats/{chat_id}/labels"),
         ("GET", "/chats/{chat_id}/crm-data"),
         ("PUT", "/chats/{chat_id}"),
     ],
