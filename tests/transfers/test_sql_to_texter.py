@@ -374,3 +374,17 @@ def test_xcom_and_log_keep_a_sample_and_the_table_keeps_every_rejected_row(
     log = capfd.readouterr().out
     assert log.count(" failed: ") == 20
     assert "... and 130 more rejected rows: every one is in table rejected" in log
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_flaky_api_loses_no_row(sqlite_warehouse, texter_sandbox, connect, seed):
+    connect(backoff_factor=0.001, max_retries=4)  # 1 request in 3,000 outlives them: then the re-queue
+    chat_ids = [texter_sandbox.add_chat(make_chat(f"97250{index:07d}"))["_id"] for index in range(2000)]
+    sqlite_warehouse.load(
+        "customers", CUSTOMERS, [(chat_id, "pro", i, None, None) for i, chat_id in enumerate(chat_ids)]
+    )
+    texter_sandbox.fail_randomly(0.2, status=503, seed=seed)
+    result = run(sqlite_warehouse, sql="SELECT chat_id, plan FROM customers", chat_id_column="chat_id",
+                 max_workers=8)  # fmt: skip
+    assert (result["succeeded"], result["failed"]) == (2000, 0)
+    assert crm_writes(texter_sandbox) == dict.fromkeys(chat_ids, 1)
