@@ -234,7 +234,7 @@ class RowSync:
             if status == "failed":
                 self.summary.failed += 1
                 sample = self.summary.failed_sample
-                stop = self.guard.failed_row(transient=transient, reason=reason)
+                stop = self.guard.failed_row(transient=transient)
             else:
                 self.summary.unmatched += 1
                 sample = self.summary.unmatched_sample
@@ -289,6 +289,10 @@ class RowSync:
                 self.reject(task, str(error), chat_id=task.chat_id)
                 return
             except TexterError as error:  # 429/5xx/network after the hook's retries: once more, afresh
+                with self._lock:
+                    api_down = self.guard.request_gave_up(str(error))
+                if api_down is not None:
+                    self._stop(api_down)
                 if attempt == 2 or self._abort.is_set():
                     self.reject(task, str(error), chat_id=task.chat_id, transient=True)
                     return

@@ -10,7 +10,7 @@ import math
 
 from airflow_provider_texter.exceptions import TexterError, TexterPermanentError
 
-MIN_FAILURES_IN_A_ROW = 4
+MIN_FAILURES_IN_A_ROW = 2
 MAX_FAILURES_IN_A_ROW = 16
 
 
@@ -24,8 +24,9 @@ class RunGuard:
     :param max_failed_rows: failed rows allowed ...
     :param max_failed_ratio: ... or their share of all rows; decided early only when the row count is
         known (``total_rows``), else at the end. With neither set, no row may fail.
-    :param workers: concurrent rows; the circuit breaker opens after that many rows in a row (4 to 16)
-        failed with transient errors that outlived the hook's retries and one re-queue.
+    :param workers: concurrent rows; the circuit breaker opens after that many requests in a row (2 to
+        16), with no success between them, outlived the hook's retries: with the API down for good, the
+        first round of requests of all workers (about one request's retry budget).
     """
 
     def __init__(
@@ -47,19 +48,21 @@ class RunGuard:
     def succeeded(self) -> None:
         self.failures_in_a_row = 0
 
-    def failed_row(self, *, transient: bool, reason: str) -> TexterError | None:
-        """Count a failed row; the error that ends the run when this one sealed its fate, else None."""
+    def request_gave_up(self, reason: str) -> TexterError | None:
+        """A request outlived the hook's retries (429/5xx/network); the error when the API looks down."""
+        self.failures_in_a_row += 1
+        if self.failures_in_a_row >= self.failures_to_open:
+            return TexterUnavailableError(
+                f"the Texter API failed {self.failures_in_a_row} requests in a row after retries "
+                f"(last: {reason}): the run stopped; retrying the task later sends what is left"
+            )
+        return None
+
+    def failed_row(self, *, transient: bool) -> TexterError | None:
+        """Count a failed row; the error that ends the run when this one spent the budget, else None."""
         self.failed += 1
         if transient:
             self.transient_failed += 1
-            self.failures_in_a_row += 1
-            if self.failures_in_a_row >= self.failures_to_open:
-                return TexterUnavailableError(
-                    f"the Texter API failed {self.failures_in_a_row} rows in a row after retries "
-                    f"(last: {reason}): the run stopped; retrying the task later sends what is left"
-                )
-        else:
-            self.failures_in_a_row = 0
         allowed = self.allowed_failures()
         if allowed is not None and self.failed > allowed:
             return self.too_many_failures()

@@ -189,8 +189,8 @@ def test_channel_filter_narrows_phone_matches(sqlite_warehouse, texter_sandbox, 
 
 def test_rate_limited_run_lands_every_row_exactly_once(sqlite_warehouse, texter_sandbox, connect):
     connect(backoff_factor=0.05, max_retries=8)
-    texter_sandbox.rate_limit = 100
-    chat_ids = seed(texter_sandbox, 300)
+    texter_sandbox.rate_limit = 40  # well below what 16 workers send even on a loaded machine
+    chat_ids = seed(texter_sandbox, 200)
     sqlite_warehouse.load(
         "customers", CUSTOMERS, [(chat_id, "pro", i, None, None) for i, chat_id in enumerate(chat_ids)]
     )
@@ -200,7 +200,7 @@ def test_rate_limited_run_lands_every_row_exactly_once(sqlite_warehouse, texter_
     statuses = Counter(r.status for r in texter_sandbox.requests)
     assert statuses[429] > 0 and result["retries"] == statuses[429]
     assert crm_writes(texter_sandbox) == dict.fromkeys(chat_ids, 1)
-    assert (result["succeeded"], result["failed"], result["requests"]) == (300, 0, 300 + statuses[429])
+    assert (result["succeeded"], result["failed"], result["requests"]) == (200, 0, 200 + statuses[429])
 
 
 def test_bursts_of_5xx_are_retried_without_losing_rows(sqlite_warehouse, texter_sandbox, hook):
@@ -223,12 +223,12 @@ def test_api_down_opens_the_circuit_breaker_with_a_retryable_error(sqlite_wareho
         "customers", CUSTOMERS, [(chat_id, "pro", i, None, None) for i, chat_id in enumerate(chat_ids)]
     )
     texter_sandbox.fail_next(100_000, status=503)
-    with pytest.raises(TexterUnavailableError, match="failed 4 rows in a row after retries") as stopped:
+    with pytest.raises(TexterUnavailableError, match="failed 2 requests in a row after retries") as stopped:
         run(sqlite_warehouse, sql="SELECT chat_id, plan FROM customers", chat_id_column="chat_id",
             max_workers=2, max_failed_ratio=1.0)  # fmt: skip
     assert not isinstance(stopped.value, AirflowFailException)
-    # 4 rows (+ 1 in flight) x 2 tries (the re-queue) x 2 requests (the hook's retry)
-    assert len(texter_sandbox.requests) <= 5 * 2 * 2
+    # each of the 2 workers: a row's request and its retry, the re-queue's pair in flight; then it stops
+    assert len(texter_sandbox.requests) <= 2 * 2 * 2
 
 
 def test_one_unlucky_row_is_requeued_instead_of_failing(sqlite_warehouse, texter_sandbox, connect):
