@@ -95,6 +95,9 @@ class TexterHook(BaseHook):
         self.request_count = 0
         self.retry_count = 0
         self.retried_outcomes: Counter[str] = Counter()
+        # One INFO line per request that needed retries; a transfer of a million rows turns this off
+        # and logs how many retries each progress interval had instead.
+        self.log_each_retried_request = True
         self.suspicious_phones: set[str] = set()
 
     def __repr__(self) -> str:
@@ -265,6 +268,11 @@ class TexterHook(BaseHook):
                 )  # fmt: skip
         return parsed
 
+    def retries_so_far(self) -> Counter[str]:
+        """Retries of this hook by what caused them (``{"503": 12, "ReadTimeout": 3}``), a copy."""
+        with self._stats_lock:
+            return self.retried_outcomes.copy()
+
     def test_connection(self) -> tuple[bool, str]:
         """The Airflow UI's Test button: one cheap authenticated search, answered within seconds.
 
@@ -322,7 +330,7 @@ class TexterHook(BaseHook):
                 self.throttle.answered()
             if response is not None and response.status_code not in RETRYABLE_STATUSES:
                 if retries:
-                    self.log.info(
+                    (self.log.info if self.log_each_retried_request else self.log.debug)(
                         "%s %s answered %d after %s and %.1f s",
                         method, path, response.status_code, retry_history(retries),
                         self.throttle.now() - first_sent_at,

@@ -10,6 +10,7 @@ import logging
 import queue
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -125,6 +126,7 @@ class RowSync:
     :param on_rejected: receives every rejected row (thread-safe), e.g. ``RejectedRowsTable.add``.
     :param wake: set by anyone with work for the feeding thread (a finished row, a full batch of
         outcomes to commit); it ticks then instead of after a fixed sleep.
+    :param retried: the retries so far by outcome (``{"503": 12, "ReadTimeout": 3}``), for progress lines.
     """
 
     def __init__(
@@ -144,6 +146,7 @@ class RowSync:
         guard: RunGuard | None = None,
         on_rejected: Callable[[dict[str, Any]], None] | None = None,
         wake: threading.Event | None = None,
+        retried: Callable[[], Counter[str]] = Counter,
     ) -> None:
         self.write = write
         self.resolve_chat_ids = resolve_chat_ids
@@ -157,6 +160,8 @@ class RowSync:
         self.guard = guard or RunGuard(workers=max_workers)
         self.on_rejected = on_rejected
         self.wake = wake or threading.Event()
+        self.retried = retried
+        self._retried_at_last_progress: Counter[str] = Counter()
         self.summary = SyncSummary(dry_run=dry_run)
         self._lock = threading.Lock()
         self._abort = threading.Event()
@@ -340,11 +345,15 @@ class RowSync:
         if self.total_rows and rate:
             eta = f", ETA {max(self.total_rows - done, 0) / rate:.0f} s"
         total = f"/{self.total_rows}" if self.total_rows else ""
+        retried = Counter(self.retried())
+        new_retries = retried - self._retried_at_last_progress
+        self._retried_at_last_progress = retried
+        retries = ", ".join(f"{outcome} x {count}" for outcome, count in new_retries.most_common())
         self.log.info(
             "Progress: %d%s rows done (%d sent ok, %d unchanged, %d failed, %d unmatched, %d skipped), "
-            "%.1f rows/s%s",
+            "%.1f rows/s%s; retried since the last line: %s",
             done, total, self.summary.succeeded, self.summary.unchanged, self.summary.failed,
-            self.summary.unmatched, self.summary.skipped, rate, eta,
+            self.summary.unmatched, self.summary.skipped, rate, eta, retries or "nothing",
         )  # fmt: skip
 
 

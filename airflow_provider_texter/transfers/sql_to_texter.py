@@ -175,7 +175,9 @@ class SqlToTexterOperator(BaseOperator):
 
     @cached_property
     def texter_hook(self) -> TexterHook:
-        return TexterHook(texter_conn_id=self.texter_conn_id)
+        hook = TexterHook(texter_conn_id=self.texter_conn_id)
+        hook.log_each_retried_request = False  # progress lines count the retries instead
+        return hook
 
     @cached_property
     def db_hook(self) -> DbApiHook:
@@ -249,6 +251,7 @@ class SqlToTexterOperator(BaseOperator):
                     guard=guard,
                     on_rejected=rejected_table.add if rejected_table else None,
                     wake=wake,
+                    retried=self.texter_hook.retries_so_far,
                 )
                 try:
                     sync.run(self._tasks(rows, mapper, incremental))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import date
 from decimal import Decimal
@@ -388,3 +389,19 @@ def test_a_flaky_api_loses_no_row(sqlite_warehouse, texter_sandbox, connect, see
                  max_workers=8)  # fmt: skip
     assert (result["succeeded"], result["failed"]) == (2000, 0)
     assert crm_writes(texter_sandbox) == dict.fromkeys(chat_ids, 1)
+
+
+def test_retries_are_summed_up_in_progress_lines_not_logged_one_by_one(
+    sqlite_warehouse, texter_sandbox, hook, capfd
+):
+    chat_ids = seed(texter_sandbox, 30)
+    sqlite_warehouse.load(
+        "customers", CUSTOMERS, [(chat_id, "pro", i, None, None) for i, chat_id in enumerate(chat_ids)]
+    )
+    texter_sandbox.fail_next(5, status=503)
+    run(sqlite_warehouse, sql="SELECT chat_id, plan FROM customers", chat_id_column="chat_id",
+        progress_every=0, max_workers=1)  # fmt: skip
+    log = capfd.readouterr().out
+    assert [line for line in log.splitlines() if "answered 200 after" in line and "[info" in line] == []
+    retried = re.findall(r"retried since the last line: .*?503 x (\d+)", log)
+    assert sum(map(int, retried)) == 5
