@@ -53,7 +53,8 @@ _REPR.maxother = 80
 
 def _packaged_validator(name: str) -> Draft202012Validator:
     """A shipped schema, itself checked: a broken file fails at import, not on someone's request."""
-    text = files("airflow_provider_texter").joinpath("schemas", f"{name}.json").read_text(encoding="utf-8")
+    # One step at a time: Traversable.joinpath takes several parts only from Python 3.11.
+    text = (files("airflow_provider_texter") / "schemas" / f"{name}.json").read_text(encoding="utf-8")
     schema = json.loads(text)
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)

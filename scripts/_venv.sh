@@ -1,12 +1,14 @@
 # Sourced by the scripts: create $VENV and install the project (with $EXTRAS, and $PACKAGES beside it) under
-# $CONSTRAINTS, once and again only when one of them changes. Defaults: .venv, the test extras, Airflow 3.3.
+# $CONSTRAINTS with the interpreter $PYTHON, once and again only when one of them changes. Defaults: .venv,
+# the test extras, Airflow 3.3, python3.
 VENV="${VENV:-.venv}"
+PYTHON="${PYTHON:-python3}"
 EXTRAS="${EXTRAS-[test]}"
 PACKAGES="${PACKAGES-}"
 CONSTRAINTS="${CONSTRAINTS:-constraints/airflow-3.3.txt}"
 STAMP="$VENV/.installed-pyproject"
 if [ ! -x "$VENV/bin/python" ]; then
-  python3 -m venv "$VENV"
+  "$PYTHON" -m venv "$VENV"
 fi
 if ! { cat pyproject.toml "$CONSTRAINTS"; echo "$EXTRAS $PACKAGES"; } | cmp -s - "$STAMP"; then
   echo "Installing airflow-provider-texter$EXTRAS $PACKAGES into $VENV with $CONSTRAINTS (about 2 minutes the first time)"
