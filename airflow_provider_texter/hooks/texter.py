@@ -349,7 +349,7 @@ class TexterHook(BaseHook):
         return label
 
     def label_ids(self, names: Iterable[str] | str, *, create_missing: bool = False) -> list[str]:
-        """The label ids for labels given by id or by name (a name in any case), each once, in order.
+        """The label ids for labels given by id or by name (in any case and spacing), each once, in order.
 
         The project's labels are read once per hook (``GET /labels``). A value that names no label is a
         ``TexterValidationError`` listing the known names, unless ``create_missing``: then a label is
@@ -371,8 +371,8 @@ class TexterHook(BaseHook):
             known = dict(self._labels or {})
         by_name: dict[str, str] = {}
         for label in known.values():
-            by_name.setdefault(str(label.get("name", "")).casefold(), label["id"])
-        missing = [value for value in values if value not in known and value.casefold() not in by_name]
+            by_name.setdefault(_name_key(str(label.get("name", ""))), label["id"])
+        missing = [value for value in values if value not in known and _name_key(value) not in by_name]
         if missing and not create_missing:
             names_known = ", ".join(repr(label.get("name")) for label in known.values()) or "none"
             raise TexterValidationError(
@@ -388,8 +388,8 @@ class TexterHook(BaseHook):
                     context="labels",
                 )
             known[label_id] = self.create_label(label_id, name)
-            by_name[name.casefold()] = label_id
-        ids = [value if value in known else by_name[value.casefold()] for value in values]
+            by_name[_name_key(name)] = label_id
+        ids = [value if value in known else by_name[_name_key(value)] for value in values]
         return list(dict.fromkeys(ids))
 
     def assign_chat(
@@ -635,6 +635,11 @@ def assign_chat_request(
     body = {name: value for name, value in values.items() if value is not None}
     check_body(ASSIGN_CHAT, body)
     return body
+
+
+def _name_key(name: str) -> str:
+    """What label names are matched on: ``"Gold  members "`` and ``"gold members"`` name one label."""
+    return " ".join(name.split()).casefold()
 
 
 def _label_list(value: Any) -> Any:
