@@ -5,8 +5,9 @@ Validation lives in the hook (``validation.py``), so a bad payload fails before 
 Arguments without a JSON form (NaN, bytes, ...) fail earlier still: when the operator is built and
 right after rendering, before Airflow tries to store the rendered fields as JSON and fails unhelpfully.
 
-XCom gets ``{"chat_id", "written", "updated_at"}`` (plus ``merging_mode`` for CRM data): what a
-downstream task needs to know happened, not the contact's names, phones or CRM data.
+XCom gets ``{"chat_id", "written", "updated_at"}`` (plus ``merging_mode`` for CRM data, the label ids
+for labels, the assignee for an assignment, ``notify_client`` for resolving): what a downstream task
+needs to know happened, not the contact's names, phones or CRM data.
 """
 
 from __future__ import annotations
