@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from airflow.sdk import task
 from test_operators import outcomes, texter_dag, xcom_result
 
 from airflow_provider_texter.exceptions import TexterValidationError
@@ -96,6 +97,21 @@ def test_assign_operator_checks_the_assignee_when_built():
     assert invalid.value.problems == ["give at most one of agent_email, agent_uid or agent_crm_id"]
     with pytest.raises(TexterValidationError, match="an assignee is required"):
         TexterAssignChatOperator(task_id="nobody", chat_id=YAEL)
+
+
+def test_an_assignee_from_an_upstream_task_is_checked_once_resolved(texter_connection, run_dag):
+    with texter_dag("texter_assign_xcom") as dag:
+
+        @task
+        def owner() -> str:
+            return "itai@sandbox.example"
+
+        TexterAssignChatOperator(task_id="assign", chat_id=YAEL, agent_email=owner())
+
+    dag_run = run_dag(dag)
+
+    assert outcomes(dag_run) == {"owner": ("success", 1), "assign": ("success", 1)}
+    assert texter_connection.chat(YAEL)["agent"]["displayName"] == "Itai Cohen"
 
 
 def test_resolve_with_a_templated_notify_client(texter_connection, run_dag):

@@ -310,7 +310,7 @@ class TexterHook(BaseHook):
         """
         operations = {"add": add, "remove": remove, "set": set}
         body = {name: _label_list(value) for name, value in operations.items() if value is not None}
-        path_segment(chat_id, field="chat_id")
+        chat_path_segment(chat_id)
         check_body(MANAGE_CHAT_LABELS, body)  # names and ids have the same form: checked before resolving
         ((operation, labels),) = body.items()
         create_missing = create_missing_labels and operation != "remove"
@@ -380,7 +380,9 @@ class TexterHook(BaseHook):
                 + [f"known label names: {names_known} (create_missing_labels=True creates the missing ones)"],
                 context="labels",
             )
-        for name in dict.fromkeys(missing):
+        for name in missing:
+            if _name_key(name) in by_name:  # "Gold members" after "gold  Members": created already
+                continue
             label_id = label_id_for(name)
             if label_id in known:
                 raise TexterValidationError(

@@ -338,8 +338,13 @@ class TexterAssignChatOperator(BaseTexterChatOperator):
         self.agent_uid = agent_uid
         self.agent_crm_id = agent_crm_id
         self.department_id = department_id
-        # The chat is known at run time only: any id checks the assignee now, before a request.
-        assign_chat_request(chat_id="chat", phone=None, **self.assignee())
+        # The chat is known at run time only (and an XComArg's value too): placeholders stand in for them,
+        # so the assignee's shape is checked now, before a request.
+        assignee = {
+            name: "resolved at run time" if _resolved_at_run_time(value) else value
+            for name, value in self.assignee().items()
+        }
+        assign_chat_request(chat_id="any chat", phone=None, **assignee)
         self.check_json_arguments()
 
     def send(self, chat_id: str) -> Any:

@@ -93,6 +93,11 @@ def test_create_missing_labels_creates_them_with_an_id_from_the_name_and_the_def
     assert [request.path for request in texter_sandbox.requests].count("/labels") == 2  # one GET, one POST
 
 
+def test_one_missing_label_in_two_spellings_is_created_once(hook, texter_sandbox):
+    assert hook.label_ids(["Gold Members", "gold  members"], create_missing=True) == ["gold-members"]
+    assert [request.method for request in texter_sandbox.requests] == ["GET", "POST"]
+
+
 def test_a_derived_id_that_belongs_to_another_label_is_refused(hook, texter_sandbox):
     texter_sandbox.add_label("gold", "Premium")
     # "GOLD" is no label's name, and ids match exactly: creating it would need the taken id "gold"
