@@ -25,8 +25,15 @@ if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
     from openlineage.client.generated.base import OutputDatasetFacet
 
-# SqlToTexterOperator's ``operation`` values, which the single-chat operators share.
-DATASET_NAMES = {"crm_data": "chats.crmData", "chat": "chats.properties"}
+# SqlToTexterOperator's ``operation`` values, which the single-chat operators share, and what the
+# label, assignment and resolve operators write.
+DATASET_NAMES = {
+    "crm_data": "chats.crmData",
+    "chat": "chats.properties",
+    "labels": "chats.labels",
+    "assignment": "chats.assignment",
+    "resolve": "chats.status",
+}
 
 
 def texter_namespace(hook: TexterHook) -> str:

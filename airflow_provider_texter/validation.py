@@ -60,8 +60,14 @@ def _packaged_validator(name: str) -> Draft202012Validator:
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-CRM_DATA_VALIDATOR = _packaged_validator("update_crm_data")
-CHAT_PROPERTIES_VALIDATOR = _packaged_validator("update_chat_properties")
+# Every request contract shipped in schemas/, by file name without ".json"; compiled once, at import.
+REQUEST_VALIDATORS: dict[str, Draft202012Validator] = {
+    entry.name.removesuffix(".json"): _packaged_validator(entry.name.removesuffix(".json"))
+    for entry in files("airflow_provider_texter").joinpath("schemas").iterdir()
+    if entry.name.endswith(".json")
+}
+CRM_DATA_VALIDATOR = REQUEST_VALIDATORS["update_crm_data"]
+CHAT_PROPERTIES_VALIDATOR = REQUEST_VALIDATORS["update_chat_properties"]
 
 # A shipped schema is an object schema, never a boolean one.
 _CRM_DATA_PROPERTIES = cast(Mapping[str, Any], CRM_DATA_VALIDATOR.schema)["properties"]
@@ -247,6 +253,27 @@ def chat_properties_request(properties: Mapping[str, Any]) -> dict[str, Any]:
     if problems:
         raise TexterValidationError(list(dict.fromkeys(problems)), context=CHAT_PROPERTIES_CONTEXT)
     return body
+
+
+def check_request(schema_name: str, body: Any, *, context: str) -> None:
+    """Check a request body against its shipped schema; one ``TexterValidationError`` lists every problem."""
+    problems = _problems(REQUEST_VALIDATORS[schema_name], body)
+    if problems:
+        raise TexterValidationError(list(dict.fromkeys(problems)), context=context)
+
+
+def boolean_argument(value: Any, field: str) -> Any:
+    """``True``/``False``, or the text ``"true"``/``"false"`` (any case) as a template renders it.
+
+    Other values are returned as they are, for the request schema to name.
+    """
+    if not isinstance(value, str):
+        return value
+    problems: list[str] = []
+    result = _boolean_text(value, field, problems)
+    if problems:
+        raise TexterValidationError(problems, context="arguments")
+    return result
 
 
 def _boolean_text(value: str, field: str, problems: list[str]) -> bool | None:

@@ -26,17 +26,41 @@ from airflow_provider_texter.connection_fields import (
     RELABELED_FIELDS,
 )
 from airflow_provider_texter.connection_settings import TexterSettings, settings_from_connection
-from airflow_provider_texter.exceptions import TexterConfigError, TexterError, TexterValidationError
+from airflow_provider_texter.endpoints import (
+    ASSIGN_CHAT,
+    CREATE_LABEL,
+    LIST_LABELS,
+    MANAGE_CHAT_LABELS,
+    MANAGE_CHATS,
+    RESOLVE_CHAT,
+    SEARCH_CHATS,
+    UPDATE_CHAT_PROPERTIES,
+    UPDATE_CRM_DATA,
+    Endpoint,
+    is_good_answer,
+)
+from airflow_provider_texter.exceptions import (
+    TexterClientError,
+    TexterConfigError,
+    TexterError,
+    TexterValidationError,
+)
 from airflow_provider_texter.phones import ParsedPhone, default_region_of, parse_phone
 from airflow_provider_texter.redaction import redact, register_secret
 from airflow_provider_texter.responses import decode_response, exhausted_error, retry_history
 from airflow_provider_texter.retry_policy import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 from airflow_provider_texter.throttle import RequestThrottle
-from airflow_provider_texter.validation import chat_properties_request, crm_data_request, to_json_value
+from airflow_provider_texter.validation import (
+    boolean_argument,
+    chat_properties_request,
+    check_request,
+    crm_data_request,
+    to_json_value,
+)
 
 SUSPICIOUS_PHONES_LOGGED = 20
-MANAGE_CHATS = "Manage all chats"
-LIST_CHATS = "List all chats"
+LABEL_PAGE_SIZE = 1000
+ANSWER_SHOWN = 200  # characters of an unexpected answer quoted in the error
 POOL_SIZE = 64
 TEST_CONNECTION_TIMEOUT = 10.0  # seconds: the UI's request waits on the Test button
 CHANNEL_NAMES = ("whatsapp", "messenger", "instagram", "website_chat", "email")
@@ -99,6 +123,9 @@ class TexterHook(BaseHook):
         # and logs how many retries each progress interval had instead.
         self.log_each_retried_request = True
         self.suspicious_phones: set[str] = set()
+        # label id -> label, read once from GET /labels on the first name to resolve (see label_ids)
+        self._labels: dict[str, dict] | None = None
+        self._labels_lock = threading.RLock()
 
     def __repr__(self) -> str:
         return f"TexterHook(texter_conn_id={self.texter_conn_id!r})"
@@ -180,6 +207,55 @@ class TexterHook(BaseHook):
     def get_conn(self) -> requests.Session:
         return self.session
 
+    def call(
+        self,
+        endpoint: Endpoint,
+        *,
+        chat_id: str | None = None,
+        label_id: str | None = None,
+        body: Any = None,
+        query: Mapping[str, Any] | None = None,
+        timeout: float | None = None,
+        retry_policy: RetryPolicy | None = None,
+    ) -> Any:
+        """Send one described API call (see ``endpoints.py``) and return its answer.
+
+        The body is checked against the endpoint's request schema and the ids become exactly one path
+        segment each, before any request; the answer must have a shape the endpoint promises (plain text
+        ``OK``, ``{"success": true}`` or a JSON object), else ``TexterClientError``. Sent through ``run``.
+        """
+        context = f"{endpoint.name} request"
+        ids = {"chat_id": chat_id, "label_id": label_id}
+        problems = [f"{name}: is required" for name in endpoint.path_ids if ids[name] is None]
+        problems += [
+            f"{name}: {endpoint.name} takes none" for name, value in ids.items()
+            if value is not None and name not in endpoint.path_ids
+        ]  # fmt: skip
+        if endpoint.request_schema is None and body is not None:
+            problems.append(f"body: {endpoint.name} takes none")
+        if problems:
+            raise TexterValidationError(problems, context=context)
+        segments = {name: path_segment(ids[name], field=name) for name in endpoint.path_ids}
+        if endpoint.request_schema is not None:
+            check_body(endpoint, body)
+        path = endpoint.path.format(**segments)
+        answer = self.run(
+            endpoint.method,
+            path,
+            json=body,
+            params=query,
+            scope=endpoint.scope or "",
+            subject=endpoint.subject.format(**ids),
+            timeout=timeout,
+            retry_policy=retry_policy,
+        )
+        if not is_good_answer(endpoint, answer):
+            expected = " or ".join(endpoint.answers)
+            shown = redact(repr(answer))[:ANSWER_SHOWN]
+            message = f"unexpected answer {shown}: expected {expected}"
+            raise TexterClientError(200, endpoint.method, path, message)
+        return answer
+
     def update_crm_data(
         self, chat_id: str, data: Mapping[str, Any], merging_mode: str = "merge", *, data_schema: Any = None
     ) -> dict:
@@ -188,8 +264,7 @@ class TexterHook(BaseHook):
         The body is checked against the request schema (and ``data_schema`` when given) before sending.
         """
         body = crm_data_request(data, merging_mode, data_schema=data_schema)
-        segment = chat_path_segment(chat_id)
-        return self.run("POST", f"/chats/{segment}/crm-data", json=body, subject=f"chat {chat_id}")
+        return self.call(UPDATE_CRM_DATA, chat_id=chat_id, body=body)
 
     def update_chat(self, chat_id: str, properties: Mapping[str, Any]) -> dict:
         """Set chat properties (displayName, externalBot, crmData, crmDeepLink, language); returns the chat.
@@ -197,8 +272,7 @@ class TexterHook(BaseHook):
         Every property sent overrides the stored value: ``crm_data`` REPLACES the chat's crmData.
         """
         body = chat_properties_request(properties)
-        segment = chat_path_segment(chat_id)
-        return self.run("PATCH", f"/chats/{segment}", json=body, subject=f"chat {chat_id}")
+        return self.call(UPDATE_CHAT_PROPERTIES, chat_id=chat_id, body=body)
 
     def search_chats(
         self,
@@ -221,7 +295,138 @@ class TexterHook(BaseHook):
             limit=limit,
             offset=offset,
         )
-        return self.run("GET", "/chats/search", params=params, scope=LIST_CHATS, subject="search")
+        return self.call(SEARCH_CHATS, query=params)
+
+    def update_labels(
+        self,
+        chat_id: str,
+        *,
+        add: Iterable[str] | str | None = None,
+        remove: Iterable[str] | str | None = None,
+        set: Iterable[str] | str | None = None,  # the API's name for the operation
+        create_missing_labels: bool = False,
+    ) -> dict[str, list[str]]:
+        """Add labels to a chat, remove some, or ``set`` exactly these (``[]`` clears them); give one.
+
+        Labels by id or by name (see ``label_ids``); ``create_missing_labels`` creates the names no label
+        has (never for ``remove``). Returns the body sent, with ids: ``{"add": ["vip"]}``.
+        """
+        operations = {"add": add, "remove": remove, "set": set}
+        body = {name: _label_list(value) for name, value in operations.items() if value is not None}
+        chat_path_segment(chat_id)
+        check_body(MANAGE_CHAT_LABELS, body)  # names and ids have the same form: checked before resolving
+        ((operation, labels),) = body.items()
+        create_missing = create_missing_labels and operation != "remove"
+        body = {operation: self.label_ids(labels, create_missing=create_missing)}
+        self.call(MANAGE_CHAT_LABELS, chat_id=chat_id, body=body)
+        return body
+
+    def list_labels(self, *, page_size: int = LABEL_PAGE_SIZE) -> list[dict]:
+        """Every label of the project (``id``, ``name``, ``color``, ``system``), page by page.
+
+        Also refreshes the labels ``label_ids`` resolves names with.
+        """
+        labels: list[dict] = []
+        while True:
+            page = self.call(LIST_LABELS, query={"limit": page_size, "skip": len(labels)})
+            batch, total = page.get("labels"), page.get("total")
+            if not isinstance(batch, list) or not isinstance(total, int):
+                shown = redact(repr(page))[:ANSWER_SHOWN]
+                raise TexterClientError(200, "GET", "/labels", f"expected {{total, labels}}, got {shown}")
+            labels += batch
+            if not batch or len(labels) >= total:
+                break
+        with self._labels_lock:
+            self._labels = {label["id"]: label for label in labels}
+        return labels
+
+    def create_label(self, id: str, name: str, color: str | None = None) -> dict:
+        """Create a label: ``id`` is what chats store, ``name`` what agents see, ``color`` ``#RRGGBB``
+        (the API's default ``#555555`` when None). Returns the label."""
+        body = {"id": id, "name": name} if color is None else {"id": id, "name": name, "color": color}
+        answer = self.call(CREATE_LABEL, body=body)
+        label: dict[str, Any] = answer if isinstance(answer, dict) else {**body, "system": False}
+        with self._labels_lock:
+            if self._labels is not None:
+                self._labels[label["id"]] = label
+        return label
+
+    def label_ids(self, names: Iterable[str] | str, *, create_missing: bool = False) -> list[str]:
+        """The label ids for labels given by id or by name (in any case and spacing), each once, in order.
+
+        The project's labels are read once per hook (``GET /labels``). A value that names no label is a
+        ``TexterValidationError`` listing the known names, unless ``create_missing``: then a label is
+        created with that name and an id derived from it (lowercase, spaces to ``-``), default colour.
+        """
+        values = [names] if isinstance(names, str) else list(names)
+        problems = [
+            f"labels[{index}]: must be a non-empty string, got {value!r}"
+            for index, value in enumerate(values)
+            if not isinstance(value, str) or not value.strip()
+        ]
+        if problems:
+            raise TexterValidationError(problems, context="labels")
+        if not values:
+            return []
+        with self._labels_lock:
+            if self._labels is None:
+                self.list_labels()
+            known = dict(self._labels or {})
+        by_name: dict[str, str] = {}
+        for label in known.values():
+            by_name.setdefault(_name_key(str(label.get("name", ""))), label["id"])
+        missing = [value for value in values if value not in known and _name_key(value) not in by_name]
+        if missing and not create_missing:
+            names_known = ", ".join(repr(label.get("name")) for label in known.values()) or "none"
+            raise TexterValidationError(
+                [f"{value!r}: no label has this name or id" for value in dict.fromkeys(missing)]
+                + [f"known label names: {names_known} (create_missing_labels=True creates the missing ones)"],
+                context="labels",
+            )
+        for name in missing:
+            if _name_key(name) in by_name:  # "Gold members" after "gold  Members": created already
+                continue
+            label_id = label_id_for(name)
+            if label_id in known:
+                raise TexterValidationError(
+                    [f"{name!r}: its id {label_id!r} belongs to the label {known[label_id].get('name')!r}"],
+                    context="labels",
+                )
+            known[label_id] = self.create_label(label_id, name)
+            by_name[_name_key(name)] = label_id
+        ids = [value if value in known else by_name[_name_key(value)] for value in values]
+        return list(dict.fromkeys(ids))
+
+    def assign_chat(
+        self,
+        *,
+        chat_id: str | None = None,
+        phone: str | None = None,
+        agent_email: str | None = None,
+        agent_uid: str | None = None,
+        agent_crm_id: str | None = None,
+        department_id: str | None = None,
+    ) -> dict[str, str]:
+        """Make a chat PENDING for an agent (by email, uid or CRM id), a department, or both.
+
+        The chat by ``chat_id`` or by ``phone`` (any format: the API normalises it and refuses a phone
+        with several chats). Returns the body sent (API names), e.g. ``{"chatId": ..., "agentEmail": ...}``.
+        """
+        body = assign_chat_request(
+            chat_id=chat_id,
+            phone=phone,
+            agent_email=agent_email,
+            agent_uid=agent_uid,
+            agent_crm_id=agent_crm_id,
+            department_id=department_id,
+        )
+        self.call(ASSIGN_CHAT, body=body)
+        return body
+
+    def resolve_chat(self, chat_id: str, notify_client: bool | str = False) -> dict:
+        """Resolve a chat (from any status); ``notify_client`` first sends the default resolution message."""
+        body = {"notifyClient": boolean_argument(notify_client, "notify_client")}
+        return self.call(RESOLVE_CHAT, chat_id=chat_id, body=body)
 
     @cached_property
     def chats_by_phone(self) -> ChatsByPhone:
@@ -280,12 +485,9 @@ class TexterHook(BaseHook):
         connection's is lower) instead of the retry policy's minutes against a host that never answers.
         """
         try:
-            result = self.run(
-                "GET",
-                "/chats/search",
-                params={SEARCH_QUERY_NAMES["limit"]: 1},
-                scope=LIST_CHATS,
-                subject="search",
+            result = self.call(
+                SEARCH_CHATS,
+                query={SEARCH_QUERY_NAMES["limit"]: 1},
                 timeout=min(TEST_CONNECTION_TIMEOUT, self.settings.timeout),
                 retry_policy=RetryPolicy(max_retries=0),
             )
@@ -388,15 +590,75 @@ class TexterHook(BaseHook):
 
 def chat_path_segment(chat_id: Any) -> str:
     """A chat id as exactly one URL path segment; ids that could escape the path are refused."""
-    if not isinstance(chat_id, str) or not chat_id.strip():
-        raise TexterValidationError([f"chat_id: must be a non-empty string, got {chat_id!r}"])
-    if chat_id != chat_id.strip() or any(char.isspace() or char in "/\\?#%" for char in chat_id):
+    return path_segment(chat_id, field="chat_id")
+
+
+def path_segment(value: Any, *, field: str) -> str:
+    """An id (``chat_id``, ``label_id``) as exactly one URL path segment; one that could escape is refused."""
+    if not isinstance(value, str) or not value.strip():
+        raise TexterValidationError([f"{field}: must be a non-empty string, got {value!r}"])
+    if value != value.strip() or any(char.isspace() or char in "/\\?#%" for char in value):
         raise TexterValidationError(
-            [f"chat_id: {chat_id!r} may not contain whitespace, '/', '\\', '?', '#' or '%'"]
+            [f"{field}: {value!r} may not contain whitespace, '/', '\\', '?', '#' or '%'"]
         )
-    if chat_id in (".", ".."):
-        raise TexterValidationError([f"chat_id: {chat_id!r} is not a chat id"])
-    return quote(chat_id, safe="")
+    if value in (".", ".."):
+        raise TexterValidationError([f"{field}: {value!r} is not an id"])
+    return quote(value, safe="")
+
+
+def check_body(endpoint: Endpoint, body: Any) -> None:
+    """Check a body against the endpoint's request schema; every problem in one ``TexterValidationError``."""
+    check_request(endpoint.request_schema or "", body, context=f"{endpoint.name} request")
+
+
+ASSIGNEE_FIELDS = {
+    "agent_email": "agentEmail",
+    "agent_uid": "agentUid",
+    "agent_crm_id": "agentCrmId",
+    "department_id": "departmentId",
+}
+
+
+def label_id_for(name: str) -> str:
+    """The id ``create_missing_labels`` gives a new label: its name in lowercase, spaces as ``-``."""
+    return "-".join(name.strip().lower().split())
+
+
+def assign_chat_request(
+    *,
+    chat_id: str | None,
+    phone: str | None,
+    agent_email: str | None,
+    agent_uid: str | None,
+    agent_crm_id: str | None,
+    department_id: str | None,
+) -> dict[str, str]:
+    """The Assign Chat body, checked: one of chat_id/phone, at most one agent field, an agent and/or a
+    department. Arguments left None are not sent."""
+    assignee = {"agent_email": agent_email, "agent_uid": agent_uid, "agent_crm_id": agent_crm_id}
+    assignee["department_id"] = department_id
+    values = {
+        "chatId": chat_id,
+        "phone": str(phone) if isinstance(phone, int) else phone,
+        **{ASSIGNEE_FIELDS[name]: value for name, value in assignee.items()},
+    }
+    body = {name: value for name, value in values.items() if value is not None}
+    check_body(ASSIGN_CHAT, body)
+    return body
+
+
+def _name_key(name: str) -> str:
+    """What label names are matched on: ``"Gold  members "`` and ``"gold members"`` name one label."""
+    return " ".join(name.split()).casefold()
+
+
+def _label_list(value: Any) -> Any:
+    """Labels as a list: one string is one label; anything else not a list is left for the schema to name."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return value
 
 
 def search_query(

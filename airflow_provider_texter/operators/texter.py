@@ -5,8 +5,9 @@ Validation lives in the hook (``validation.py``), so a bad payload fails before 
 Arguments without a JSON form (NaN, bytes, ...) fail earlier still: when the operator is built and
 right after rendering, before Airflow tries to store the rendered fields as JSON and fails unhelpfully.
 
-XCom gets ``{"chat_id", "written", "updated_at"}`` (plus ``merging_mode`` for CRM data): what a
-downstream task needs to know happened, not the contact's names, phones or CRM data.
+XCom gets ``{"chat_id", "written", "updated_at"}`` (plus ``merging_mode`` for CRM data, the label ids
+for labels, the assignee for an assignment, ``notify_client`` for resolving): what a downstream task
+needs to know happened, not the contact's names, phones or CRM data.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from typing import TYPE_CHECKING, Any
 from airflow_provider_texter.chat_lookup import check_multiple_chat_policy
 from airflow_provider_texter.compat import BaseOperator, ResolveMixin
 from airflow_provider_texter.exceptions import TexterNoChatError, TexterValidationError
-from airflow_provider_texter.hooks.texter import TexterHook
+from airflow_provider_texter.hooks.texter import ASSIGNEE_FIELDS, TexterHook, assign_chat_request
 from airflow_provider_texter.phones import default_region_of
-from airflow_provider_texter.validation import CHAT_PROPERTIES, DataSchema, to_json_value
+from airflow_provider_texter.validation import CHAT_PROPERTIES, DataSchema, boolean_argument, to_json_value
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
@@ -250,3 +251,138 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
         """The properties given (not None), by their Python names."""
         values = {name: getattr(self, name) for name in CHAT_PROPERTIES}
         return {name: value for name, value in values.items() if value is not None}
+
+
+class TexterUpdateLabelsOperator(BaseTexterChatOperator):
+    """Add labels to a Texter chat, remove some, or set exactly these; give one of the three.
+
+    Labels by id or by name (as agents see it); a name no label has fails the task before any write,
+    listing the known names, unless ``create_missing_labels`` (then it is created: id = the name in
+    lowercase with spaces as ``-``, default colour). XCom: ``{"chat_id", "add"|"remove"|"set": [ids]}``.
+
+    :param chat_id: the chat's id, or ``phone`` and its options (see ``BaseTexterChatOperator``). (templated)
+    :param add: labels to give the chat; those it has stay. (templated)
+    :param remove: labels to take from it; one it does not have is no error. (templated)
+    :param set: the chat's labels from now on; ``[]`` clears them. (templated)
+    :param create_missing_labels: create the labels ``add``/``set`` name that do not exist yet.
+    :param texter_conn_id: the ``texter`` connection to use.
+    """
+
+    template_fields: Sequence[str] = ("chat_id", "phone", "add", "remove", "set")
+    operation = "labels"
+
+    def __init__(
+        self,
+        *,
+        add: Sequence[str] | str | None = None,
+        remove: Sequence[str] | str | None = None,
+        set: Sequence[str] | str | None = None,  # the API's name for the operation
+        create_missing_labels: bool = False,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        given = [value for value in (add, remove, set) if value is not None]
+        if len(given) != 1:
+            problem = "add, remove and set: give exactly one of them"
+            raise TexterValidationError([problem], context="arguments")
+        self.add = add
+        self.remove = remove
+        self.set = set
+        self.create_missing_labels = create_missing_labels
+        self.check_json_arguments()
+
+    def send(self, chat_id: str) -> Any:
+        return self.hook.update_labels(
+            chat_id,
+            add=self.add,
+            remove=self.remove,
+            set=self.set,
+            create_missing_labels=self.create_missing_labels,
+        )
+
+    def written(self) -> list[str]:
+        return ["labels"]
+
+    def summary(self) -> dict[str, Any]:
+        """The operation with label ids (names resolved by the hook, which cached them while sending)."""
+        operations = {"add": self.add, "remove": self.remove, "set": self.set}
+        ((operation, labels),) = ((name, value) for name, value in operations.items() if value is not None)
+        return {operation: self.hook.label_ids(labels)}
+
+
+class TexterAssignChatOperator(BaseTexterChatOperator):
+    """Assign a Texter chat: it becomes PENDING for an agent, a department, or an agent of a department.
+
+    :param chat_id: the chat's id, or ``phone`` and its options (see ``BaseTexterChatOperator``). (templated)
+    :param agent_email: the agent by email ... (templated)
+    :param agent_uid: ... or by Texter user id ... (templated)
+    :param agent_crm_id: ... or by id in your CRM; at most one of the three. (templated)
+    :param department_id: the department; with no agent, the chat waits for any agent of it. (templated)
+    :param texter_conn_id: the ``texter`` connection to use.
+    """
+
+    template_fields: Sequence[str] = ("chat_id", "phone", *ASSIGNEE_FIELDS)
+    operation = "assignment"
+
+    def __init__(
+        self,
+        *,
+        agent_email: str | None = None,
+        agent_uid: str | None = None,
+        agent_crm_id: str | None = None,
+        department_id: str | None = None,
+        **kwargs: Any,
+    ):
+        super().__init__(**kwargs)
+        self.agent_email = agent_email
+        self.agent_uid = agent_uid
+        self.agent_crm_id = agent_crm_id
+        self.department_id = department_id
+        # The chat is known at run time only (and an XComArg's value too): placeholders stand in for them,
+        # so the assignee's shape is checked now, before a request.
+        assignee = {
+            name: "resolved at run time" if _resolved_at_run_time(value) else value
+            for name, value in self.assignee().items()
+        }
+        assign_chat_request(chat_id="any chat", phone=None, **assignee)
+        self.check_json_arguments()
+
+    def send(self, chat_id: str) -> Any:
+        # A phone is resolved to its chats by the base class, so the API never has to pick one.
+        return self.hook.assign_chat(chat_id=chat_id, **self.assignee())
+
+    def written(self) -> list[str]:
+        return [api_name for name, api_name in ASSIGNEE_FIELDS.items() if getattr(self, name) is not None]
+
+    def summary(self) -> dict[str, Any]:
+        return {name: value for name, value in self.assignee().items() if value is not None}
+
+    def assignee(self) -> dict[str, str | None]:
+        return {name: getattr(self, name) for name in ASSIGNEE_FIELDS}
+
+
+class TexterResolveChatOperator(BaseTexterChatOperator):
+    """Resolve a Texter chat (from any status); its next incoming message goes back to the bot.
+
+    :param chat_id: the chat's id, or ``phone`` and its options (see ``BaseTexterChatOperator``). (templated)
+    :param notify_client: first send the client the default resolution message; ``True``/``False`` or
+        the text "true"/"false" as a template renders it. (templated)
+    :param texter_conn_id: the ``texter`` connection to use.
+    """
+
+    template_fields: Sequence[str] = ("chat_id", "phone", "notify_client")
+    operation = "resolve"
+
+    def __init__(self, *, notify_client: bool | str = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.notify_client = notify_client
+        self.check_json_arguments()
+
+    def send(self, chat_id: str) -> Any:
+        return self.hook.resolve_chat(chat_id, notify_client=self.notify_client)
+
+    def written(self) -> list[str]:
+        return ["status"]
+
+    def summary(self) -> dict[str, Any]:
+        return {"notify_client": boolean_argument(self.notify_client, "notify_client")}
