@@ -47,7 +47,7 @@ def main() -> int:
         print(f"Texter sandbox: {sandbox.base_url}, {len(chats)} chats (nothing leaves this machine)")
         print(f"Warehouse:      .demo/warehouse.db (SQLite), {len(customers)} customers")
         before = sandbox_chats(sandbox)
-        environment = airflow_environment(sandbox.base_url)
+        environment = airflow_environment(DEMO, sandbox.base_url)
         airflow(environment, "db", "migrate", log="db_migrate")
         customer_chat_ids = {chat["_id"] for chat in customer_chats(chats)}
         single_chat = next(chat for chat in chats if chat["_id"] not in customer_chat_ids)
@@ -81,13 +81,14 @@ def sandbox_chats(sandbox: SandboxProcess) -> dict[str, dict]:
     return {chat["_id"]: chat for chat in sandbox.admin("chats")["chats"]}
 
 
-def airflow_environment(base_url: str) -> dict[str, str]:
-    """Airflow configured by environment variables only: its home, the DAGs, the two connections."""
-    texter = {"conn_type": "texter", "host": base_url, "password": TOKEN}
-    warehouse = {"conn_type": "sqlite", "host": str(DEMO / "warehouse.db")}
+def airflow_environment(home: Path, base_url: str, token: str = TOKEN) -> dict[str, str]:
+    """Airflow configured by environment variables only: its home and the SQLite warehouse under
+    ``home``, the example DAGs, the two connections (also used by scripts/smoke_oldest_airflow.py)."""
+    texter = {"conn_type": "texter", "host": base_url, "password": token}
+    warehouse = {"conn_type": "sqlite", "host": str(home / "warehouse.db")}
     return {
         **os.environ,
-        "AIRFLOW_HOME": str(DEMO / "airflow"),
+        "AIRFLOW_HOME": str(home / "airflow"),
         "AIRFLOW__CORE__DAGS_FOLDER": str(EXAMPLE_DAGS),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW_CONN_TEXTER_DEFAULT": json.dumps(texter),

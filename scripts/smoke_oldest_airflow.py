@@ -8,7 +8,6 @@ internals, and it checks what the sandbox and the warehouse hold afterwards, not
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -23,6 +22,7 @@ TOKEN = "smoke-sandbox-token"
 CLI_TIMEOUT_SECONDS = 180
 sys.path.insert(0, str(EXAMPLE_DAGS))  # sample_warehouse sits next to the DAGs it feeds
 
+from demo import airflow_environment  # noqa: E402  (scripts/, this file's folder, is on sys.path)
 from sample_warehouse import create_sqlite_warehouse, customer_chats, sample_chats  # noqa: E402
 
 from airflow_provider_texter.sandbox import sandbox_process  # noqa: E402
@@ -36,7 +36,7 @@ def main() -> int:
         (home / "chats.json").write_text(json.dumps(chats), encoding="utf-8")
         create_sqlite_warehouse(home / "warehouse.db", chats)
         with sandbox_process("--seed-file", str(home / "chats.json"), token=TOKEN) as sandbox:
-            environment = airflow_environment(home, sandbox.base_url)
+            environment = airflow_environment(home, sandbox.base_url, TOKEN)
             check_texter_hook_is_registered(environment)
             airflow(environment, "db", "migrate")
 
@@ -55,20 +55,6 @@ def main() -> int:
             expect(len(rejected) == 3, f"rejected rows: {rejected}")
     print(f"Smoke test on Airflow {airflow_version()}: passed in {time.monotonic() - started:.0f} s")
     return 0
-
-
-def airflow_environment(home: Path, base_url: str) -> dict[str, str]:
-    """Airflow configured by environment variables only, in a throwaway home."""
-    texter = {"conn_type": "texter", "host": base_url, "password": TOKEN}
-    warehouse = {"conn_type": "sqlite", "host": str(home / "warehouse.db")}
-    return {
-        **os.environ,
-        "AIRFLOW_HOME": str(home / "airflow"),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(EXAMPLE_DAGS),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW_CONN_TEXTER_DEFAULT": json.dumps(texter),
-        "AIRFLOW_CONN_WAREHOUSE": json.dumps(warehouse),
-    }
 
 
 def airflow(environment: dict[str, str], *arguments: str) -> str:

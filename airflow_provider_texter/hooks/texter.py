@@ -313,7 +313,7 @@ class TexterHook(BaseHook):
         """
         operations = {"add": add, "remove": remove, "set": set}
         body = {name: _label_list(value) for name, value in operations.items() if value is not None}
-        chat_path_segment(chat_id)
+        path_segment(chat_id, field="chat_id")
         check_body(MANAGE_CHAT_LABELS, body)  # names and ids have the same form: checked before resolving
         ((operation, labels),) = body.items()
         create_missing = create_missing_labels and operation != "remove"
@@ -586,11 +586,6 @@ class TexterHook(BaseHook):
         with self._stats_lock:
             self.retry_count += 1
             self.retried_outcomes[outcome] += 1
-
-
-def chat_path_segment(chat_id: Any) -> str:
-    """A chat id as exactly one URL path segment; ids that could escape the path are refused."""
-    return path_segment(chat_id, field="chat_id")
 
 
 def path_segment(value: Any, *, field: str) -> str:
