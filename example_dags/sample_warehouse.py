@@ -44,6 +44,16 @@ CREATE TABLE customers (
     last_order_date DATE
 )
 """
+# Who looks after which customer: an agent (by email) for premium customers, the sales department for pro.
+CREATE_ACCOUNT_MANAGERS = """
+CREATE TABLE account_managers (
+    customer_id INTEGER PRIMARY KEY,
+    agent_email TEXT,
+    department_id TEXT
+)
+"""
+ACCOUNT_MANAGERS = ("noa@sandbox.example", "itai@sandbox.example")  # agents the sandbox knows
+SALES_DEPARTMENT = "sales"
 COUNTRY_CODE = "972"  # local phones (050-...) are Israeli, as DEFAULT_REGION = "IL" in the DAG
 MAX_CUSTOMERS_WITH_CHATS = 48
 RETIRED_PLAN = "gold"
@@ -94,8 +104,20 @@ def sample_customers(chats: list[dict], *, seed: int = 0) -> list[tuple]:
     return rows
 
 
+def account_managers(customers: list[tuple]) -> list[tuple]:
+    """``(customer_id, agent_email, department_id)``: premium customers get agents in turn, pro ones sales."""
+    rows = []
+    for customer_id, _, _, _, plan, *_ in customers:
+        if plan == "premium":
+            rows.append((customer_id, ACCOUNT_MANAGERS[len(rows) % len(ACCOUNT_MANAGERS)], None))
+        elif plan == "pro":
+            rows.append((customer_id, None, SALES_DEPARTMENT))
+    return rows
+
+
 def create_sqlite_warehouse(path: str | Path, chats: list[dict], *, seed: int = 0) -> list[tuple]:
-    """A fresh SQLite file at ``path`` with the ``customers`` of ``chats``; returns the rows written."""
+    """A fresh SQLite file at ``path`` with the ``customers`` of ``chats`` and their account managers;
+    returns the customer rows written."""
     path = Path(path)
     path.unlink(missing_ok=True)
     rows = sample_customers(chats, seed=seed)
@@ -107,6 +129,8 @@ def create_sqlite_warehouse(path: str | Path, chats: list[dict], *, seed: int = 
             connection.executemany(
                 f"INSERT INTO customers ({', '.join(COLUMNS)}) VALUES ({placeholders})", rows
             )
+            connection.execute(CREATE_ACCOUNT_MANAGERS)
+            connection.executemany("INSERT INTO account_managers VALUES (?, ?, ?)", account_managers(rows))
     finally:
         connection.close()
     return rows

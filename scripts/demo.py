@@ -32,7 +32,7 @@ from airflow_provider_texter.sandbox import SandboxProcess, sandbox_process  # n
 LOG_LINE = re.compile(r"^\S+ \[\w+\s*\] (?P<message>.*?)(?: \[[\w.]+\](?: \w+=.*)?)?$")
 TASK_START = re.compile(r"^\[DAG TEST\] starting task_id=(?P<task>\S+) map_index=(?P<index>-?\d+)")
 CHAT_FIELDS = ("crmData", "displayName", "externalBot")
-SHOWN = re.compile(r"^(Summary: |Row \d+ .* (failed|unmatched): |Updated Texter chat)")
+SHOWN = re.compile(r"^(Summary: |Row \S+ .* (failed|unmatched): |Updated Texter chat)")
 
 
 def main() -> int:
@@ -69,6 +69,7 @@ def main() -> int:
         run_dag(environment, "texter_crm_enrichment", None)
         again = sandbox.admin("requests")["count"] - requests["count"]
         print(f"  -> {again} API requests the second night, against {requests['count']} the first")
+        keep_segment(environment, sandbox, customers)
         show_changes(before, after, customers, chats, single_chat["_id"])
     statuses = ", ".join(f"{count} x {status}" for status, count in requests["by_status"].items())
     print(f"API requests:   {requests['count']} ({statuses})")
@@ -158,6 +159,31 @@ def show_changes(before: dict, after: dict, customers: list[tuple], chats: list[
         f"\nChats changed:  {sum(map(bool, changes.values()))} of {len(after)} "
         f"({', '.join(f'{key} {counts[key]}' for key in CHAT_FIELDS)})"
     )
+
+
+def keep_segment(environment: dict[str, str], sandbox: SandboxProcess, customers: list[tuple]) -> None:
+    """texter_segment_labels twice: as the warehouse is, then after two customers left the premium plan
+    and one joined it; show those three chats' labels."""
+    print("\nThe premium segment as a label, and each chat routed to its account manager")
+    run_dag(environment, "texter_segment_labels", None)
+    premium = sorted(row[2] for row in customers if row[2] and row[4] == "premium")
+    leaving, joining = premium[:2], next(row[2] for row in customers if row[2] and row[4] == "pro")
+    connection = sqlite3.connect(DEMO / "warehouse.db")
+    try:
+        with connection:
+            connection.executemany(
+                "UPDATE customers SET plan = ? WHERE chat_id = ?",
+                [("pro", chat_id) for chat_id in leaving] + [("premium", joining)],
+            )
+    finally:
+        connection.close()
+    before = sandbox_chats(sandbox)
+    print("\nAn hour later two customers left the premium plan and one joined it; owners did not change")
+    run_dag(environment, "texter_segment_labels", None)
+    after = sandbox_chats(sandbox)
+    for chat_id, what in [(leaving[0], "left"), (leaving[1], "left"), (joining, "joined")]:
+        old, new = before[chat_id]["labels"], after[chat_id]["labels"]
+        print(f"  {after[chat_id]['title']} ({what}): labels {old} -> {new}")
 
 
 def show_rejected_rows(warehouse: Path) -> None:

@@ -351,12 +351,15 @@ class TexterHook(BaseHook):
                 self._labels[label["id"]] = label
         return label
 
-    def label_ids(self, names: Iterable[str] | str, *, create_missing: bool = False) -> list[str]:
+    def label_ids(
+        self, names: Iterable[str] | str, *, create_missing: bool = False, preview: bool = False
+    ) -> list[str]:
         """The label ids for labels given by id or by name (in any case and spacing), each once, in order.
 
         The project's labels are read once per hook (``GET /labels``). A value that names no label is a
         ``TexterValidationError`` listing the known names, unless ``create_missing``: then a label is
         created with that name and an id derived from it (lowercase, spaces to ``-``), default colour.
+        With ``preview`` nothing is created: the ids it would get are returned.
         """
         values = [names] if isinstance(names, str) else list(names)
         problems = [
@@ -392,7 +395,11 @@ class TexterHook(BaseHook):
                     [f"{name!r}: its id {label_id!r} belongs to the label {known[label_id].get('name')!r}"],
                     context="labels",
                 )
-            known[label_id] = self.create_label(label_id, name)
+            if preview:
+                self.log.info("[preview] would create label %r with id %r", name, label_id)
+                known[label_id] = {"id": label_id, "name": name}
+            else:
+                known[label_id] = self.create_label(label_id, name)
             by_name[_name_key(name)] = label_id
         ids = [value if value in known else by_name[_name_key(value)] for value in values]
         return list(dict.fromkeys(ids))

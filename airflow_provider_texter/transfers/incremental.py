@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from airflow_provider_texter.exceptions import TexterValidationError
 from airflow_provider_texter.transfers.row_sync import RowTask, SyncSummary
 from airflow_provider_texter.transfers.sync_lease import SyncLease
-from airflow_provider_texter.transfers.sync_state import MAX_KEY_LENGTH, SyncState, request_fingerprint
+from airflow_provider_texter.transfers.sync_state import (
+    MAX_KEY_LENGTH,
+    DepartedKey,
+    SyncState,
+    request_fingerprint,
+)
 
 
 class IncrementalSync:
@@ -15,6 +20,8 @@ class IncrementalSync:
 
     :param full_refresh: send every row anyway (the state is rewritten from what Texter confirms).
     :param preview: read the state if there is one, but write neither it nor the lease.
+    :param walks_departures: the run will ask for ``departures()`` (a preview then remembers the keys
+        it saw, since it stamps nothing in the table).
     """
 
     def __init__(
@@ -26,6 +33,7 @@ class IncrementalSync:
         merging_mode: str | None,
         full_refresh: bool = False,
         preview: bool = False,
+        walks_departures: bool = False,
     ) -> None:
         self.state = state
         self.lease = lease
@@ -34,6 +42,8 @@ class IncrementalSync:
         self.full_refresh = full_refresh
         self.preview = preview
         self._readable = True
+        self._seen_in_preview: set[str] | None = set() if preview and walks_departures else None
+        self.departed_count: int | None = None
 
     def start(self) -> None:
         """Claim the sync and make sure its table exists (a preview only checks that it does)."""
@@ -64,16 +74,32 @@ class IncrementalSync:
         stored = self.state.look_up(keys, mark_seen=not self.preview) if self._readable else {}
         seen_in_chunk: set[str] = set()
         for task in keyed:
-            fingerprint, seen_earlier = stored.get(task.key_value, (None, False))
-            if seen_earlier or task.key_value in seen_in_chunk:
+            row = stored.get(task.key_value)
+            if self.preview and self._seen_in_preview is not None:
+                self._seen_in_preview.add(task.key_value)
+            if (row is not None and row.seen_this_run) or task.key_value in seen_in_chunk:
                 task.problem = (
                     f"row {task.row_number}: {task.chat_key} appears more than once in the result; "
                     "a stateful sync needs one row per key"
                 )
                 task.fingerprint = None  # the earlier row of this key keeps the state
-            elif fingerprint == task.fingerprint and not self.full_refresh:
-                task.unchanged = True
+            elif row is not None:
+                task.previously_written = row.written
+                task.unchanged = row.fingerprint == task.fingerprint and not self.full_refresh
             seen_in_chunk.add(task.key_value)
+
+    def departures(self, page_size: int) -> Iterator[DepartedKey]:
+        """The keys the state holds that this run's result did not have; walk them after the last row."""
+        self.departed_count = 0
+        if not self._readable:
+            return
+        after = ""
+        while page := self.state.departed(after, page_size, unseen_only=not self.preview):
+            for departed in page:
+                if self._seen_in_preview is None or departed.key not in self._seen_in_preview:
+                    self.departed_count += 1
+                    yield departed
+            after = page[-1].key
 
     def tick(self) -> None:
         if not self.preview:
@@ -83,10 +109,15 @@ class IncrementalSync:
     def finish(self, summary: SyncSummary, *, completed: bool) -> None:
         """Commit the last confirmations; count removed keys when the whole result was read."""
         if self.preview:
-            summary.removed = None
+            summary.removed = self.departed_count
             return
         try:
             self.state.flush()
-            summary.removed = self.state.count_removed() if completed else None
+            if not completed:
+                summary.removed = None
+            elif self.departed_count is not None:
+                summary.removed = self.departed_count
+            else:
+                summary.removed = self.state.count_removed()
         finally:
             self.lease.release()

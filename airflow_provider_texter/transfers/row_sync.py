@@ -20,6 +20,7 @@ from airflow_provider_texter.exceptions import (
     TexterAuthError,
     TexterConfigError,
     TexterError,
+    TexterNotFoundError,
     TexterPermanentError,
     TexterValidationError,
 )
@@ -36,24 +37,41 @@ _DONE = object()
 class Outcomes(Protocol):
     """Where a stateful run hands each row's outcome (``SyncState``); called from worker threads."""
 
-    def confirm(self, key: str, fingerprint: str, chat_ids: Sequence[str]) -> None: ...
+    def confirm(
+        self, key: str, fingerprint: str, chat_ids: Sequence[str], written: Sequence[str] | None = None
+    ) -> None: ...
 
     def forget(self, key: str) -> None: ...
+
+    def drop(self, key: str) -> None: ...
 
 
 @dataclass
 class RowTask:
-    """One row on its way: its number in the result, the chat it names, what to write, or why not."""
+    """One row on its way: its number in the result, the chat it names, what to write, or why not.
 
-    row_number: int
+    A *departed* task is no row: a key the state holds that left the result, whose ``written`` labels
+    are removed from the ``chat_ids`` it wrote (``row`` then holds the state's record, by name).
+    """
+
+    row_number: int | None
     chat_key: str
     key_value: Any
     payload: dict[str, Any]
-    row: Sequence[Any]
+    row: Sequence[Any] | dict[str, Any]
     problem: str | None = None
     fingerprint: str | None = None
     unchanged: bool = False
     chat_id: str | None = None  # the chat being written, for reports
+    chat_ids: list[str] | None = None  # the chats, when known without a look-up
+    written: list[str] | None = None  # what the state keeps to undo later (label ids)
+    previously_written: list[str] | None = None  # what the state kept from the last confirmed write
+    departed: bool = False
+
+    @property
+    def where(self) -> str:
+        """The task in messages: ``row 12``, or the departed key."""
+        return f"{self.chat_key} (left the result)" if self.departed else f"row {self.row_number}"
 
 
 @dataclass
@@ -69,6 +87,7 @@ class SyncSummary:
     skipped: int = 0
     unchanged: int = 0
     removed: int | None = 0
+    undone: int = 0  # removed keys whose labels were taken off their chats
     requests: int = 0
     retries: int = 0
     seconds: float = 0.0
@@ -95,6 +114,7 @@ class SyncSummary:
             "skipped": self.skipped,
             "unchanged": self.unchanged,
             "removed": self.removed,
+            "undone": self.undone,
             "requests": self.requests,
             "retries": self.retries,
             "seconds": round(self.seconds, 3),
@@ -113,8 +133,8 @@ class SyncSummary:
 class RowSync:
     """Writes every row's payload to each of its chats on ``max_workers`` threads.
 
-    :param write: ``write(chat_id, payload)`` sends one payload (in a dry run: only validates it
-        and returns the body it would send).
+    :param write: ``write(chat_id, payload)`` sends one payload (in a dry run: only checks it and
+        returns the requests it would send, as ``[{"method", "path", "body"}]``).
     :param resolve_chat_ids: ``resolve_chat_ids(task)`` gives the chats a row targets (may search).
     :param columns: the query's column names, to report rejected rows by name.
     :param skip_empty: rows with an empty payload are counted as skipped instead of written.
@@ -187,7 +207,7 @@ class RowSync:
             for task in tasks:
                 if self._abort.is_set():
                     break
-                self.summary.rows_read += 1
+                self.summary.rows_read += not task.departed
                 if task.problem:
                     self.reject(task, task.problem)
                 elif task.unchanged:
@@ -224,7 +244,7 @@ class RowSync:
         transient: bool = False,
     ) -> None:
         """Record a row that was not written, with everything needed to find and retry it."""
-        if self.outcomes is not None and task.fingerprint is not None:
+        if self.outcomes is not None and (task.fingerprint is not None or task.departed):
             self.outcomes.forget(task.key_value)
         item = {
             "row_number": task.row_number,
@@ -232,7 +252,7 @@ class RowSync:
             "chat_id": chat_id,
             "status": status,
             "reason": reason,
-            "row": reportable_row(self.columns, task.row),
+            "row": task.row if isinstance(task.row, dict) else reportable_row(self.columns, task.row),
             "rejected_at": datetime.now(timezone.utc).isoformat(),
         }
         with self._lock:
@@ -302,14 +322,12 @@ class RowSync:
                     self.reject(task, str(error), chat_id=task.chat_id, transient=True)
                     return
             except Exception as error:  # anything else is this row's problem, named, never the run's
-                self.reject(
-                    task, f"row {task.row_number}: {type(error).__name__}: {error}", chat_id=task.chat_id
-                )
+                self.reject(task, f"{task.where}: {type(error).__name__}: {error}", chat_id=task.chat_id)
                 return
 
     def _deliver(self, task: RowTask) -> None:
-        chat_ids = self.resolve_chat_ids(task)
-        if not chat_ids:
+        chat_ids = task.chat_ids if task.chat_ids is not None else self.resolve_chat_ids(task)
+        if not chat_ids and not task.departed:  # a departed key without chats has nothing to undo
             self.reject(task, f"no chat found for {task.chat_key}", status="unmatched")
             return
         if self.skip_empty and not task.payload:
@@ -318,19 +336,30 @@ class RowSync:
             return
         for chat_id in chat_ids:
             task.chat_id = chat_id
-            written = self.write(chat_id, task.payload)
+            try:
+                written = self.write(chat_id, task.payload)
+            except TexterNotFoundError:
+                if not task.departed:
+                    raise
+                continue  # the chat was deleted, and what the key wrote with it
             self._count_write(chat_id, written)
         with self._lock:
-            self.summary.succeeded += 1
+            if task.departed:
+                self.summary.undone += 1
+            else:
+                self.summary.succeeded += 1
             self.guard.succeeded()
-        if self.outcomes is not None and task.fingerprint is not None:
-            self.outcomes.confirm(task.key_value, task.fingerprint, chat_ids)
+        if self.outcomes is not None and task.departed:
+            self.outcomes.drop(task.key_value)
+        elif self.outcomes is not None and task.fingerprint is not None:
+            self.outcomes.confirm(task.key_value, task.fingerprint, chat_ids, task.written)
 
     def _count_write(self, chat_id: str, written: Any) -> None:
         with self._lock:
             if self.summary.dry_run:
-                if len(self.summary.would_send) < SAMPLE_SIZE:
-                    self.summary.would_send.append({"chat_id": chat_id, "body": written})
+                for request in written:
+                    if len(self.summary.would_send) < SAMPLE_SIZE:
+                        self.summary.would_send.append({"chat_id": chat_id, **request})
             else:
                 self.summary.sent += 1
 

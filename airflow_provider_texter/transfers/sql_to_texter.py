@@ -21,22 +21,18 @@ from airflow_provider_texter.phones import default_region_of
 from airflow_provider_texter.transfers.incremental import IncrementalSync
 from airflow_provider_texter.transfers.rejected_rows import RejectedRowsTable, check_table_name
 from airflow_provider_texter.transfers.row_mapping import RowMapper
+from airflow_provider_texter.transfers.row_requests import OPERATIONS, check_targets, row_requests
 from airflow_provider_texter.transfers.row_sync import SAMPLE_SIZE, RowSync, RowTask, SyncSummary
 from airflow_provider_texter.transfers.run_guard import RunGuard
 from airflow_provider_texter.transfers.sql_rows import count_rows, streamed_rows
 from airflow_provider_texter.transfers.sync_lease import SyncLease
-from airflow_provider_texter.transfers.sync_state import SyncState
-from airflow_provider_texter.validation import (
-    MERGING_MODES,
-    chat_properties_request,
-    crm_data_request,
-    load_data_schema,
-)
+from airflow_provider_texter.transfers.sync_state import DepartedKey, SyncState
+from airflow_provider_texter.validation import MERGING_MODES, load_data_schema
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-OPERATIONS = ("crm_data", "chat")
+ON_REMOVED = ("report", "remove_labels")
 TRUE_TEXTS = ("true", "1", "yes", "on")
 FALSE_TEXTS = ("false", "0", "no", "off", "")
 # SQLite cannot commit on a second connection while the first reads: the state shares the read one.
@@ -53,9 +49,20 @@ class SqlToTexterOperator(BaseOperator):
 
     :param sql: the query (or a ``.sql`` file), templated.
     :param conn_id: the SQL connection (SQLite, PostgreSQL, ...: anything with a DbApiHook).
-    :param operation: ``"crm_data"`` (Update CRM Data) or ``"chat"`` (Update Chat Properties: columns
-        named like the properties, e.g. ``display_name`` or ``displayName``).
+    :param operation: ``"crm_data"`` (Update CRM Data), ``"chat"`` (Update Chat Properties: columns
+        named like the properties, e.g. ``display_name`` or ``displayName``), ``"labels"`` (the query
+        returns a segment's members; their chats get ``labels``) or ``"assign"`` (Assign Chat: columns
+        ``agent_email``, ``agent_uid`` or ``agent_crm_id``, and/or ``department_id``; a row whose
+        columns are all NULL is skipped). With ``state_table``, only new and changed rows are sent: an
+        owner is re-assigned (which makes the chat PENDING again) only when it changed.
     :param merging_mode: for ``crm_data``: replace, assign, merge, defaults or defaultsDeep.
+    :param labels: for ``labels``: the labels, by name or id, every member's chat gets; a name no label
+        has fails the task before any write, unless ``create_missing_labels``.
+    :param create_missing_labels: create the labels ``labels`` names that do not exist yet.
+    :param on_removed: what happens to keys the state holds that the result no longer has:
+        ``"report"`` counts them (``removed``); ``"remove_labels"`` (operation ``labels``, with
+        ``state_table``) takes the labels this sync gave them off their chats, and no other label.
+        Only after the whole result was read without the run stopping.
     :param chat_id_column: column holding the Texter chat id ...
     :param phone_column: ... or the contact's phone, in any written form, parsed by libphonenumber and
         matched exactly against each chat's contact with Search Chats (once per number per run).
@@ -90,6 +97,7 @@ class SqlToTexterOperator(BaseOperator):
     template_fields: Sequence[str] = (
         "sql",
         "parameters",
+        "labels",
         "column_map",
         "rejected_rows_table",
         "state_table",
@@ -110,6 +118,9 @@ class SqlToTexterOperator(BaseOperator):
         conn_id: str,
         operation: str = "crm_data",
         merging_mode: str = "merge",
+        labels: Sequence[str] | str | None = None,
+        create_missing_labels: bool = False,
+        on_removed: str = "report",
         chat_id_column: str | None = None,
         phone_column: str | None = None,
         channel_name: str | None = None,
@@ -147,6 +158,9 @@ class SqlToTexterOperator(BaseOperator):
         self.conn_id = conn_id
         self.operation = operation
         self.merging_mode = merging_mode
+        self.labels = labels
+        self.create_missing_labels = create_missing_labels
+        self.on_removed = on_removed
         self.chat_id_column = chat_id_column
         self.phone_column = phone_column
         self.channel_name = channel_name
@@ -192,6 +206,7 @@ class SqlToTexterOperator(BaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         self._check_arguments()
+        label_ids = self._label_ids()  # before the query: an unknown label fails the task before any write
         wake = threading.Event()  # workers and the state wake the feeding thread with it
         total = count_rows(self.db_hook, self.sql, self.parameters) if self.count_rows else None
         guard = RunGuard(
@@ -236,6 +251,7 @@ class SqlToTexterOperator(BaseOperator):
                     keep_nulls=self.keep_nulls,
                     json_columns=self.json_columns or (),
                 )
+                check_targets(self.operation, [path for _, path in mapper.targets])
                 sync = RowSync(
                     self._writer(),
                     self._chat_ids,
@@ -254,7 +270,7 @@ class SqlToTexterOperator(BaseOperator):
                     retried=self.texter_hook.retries_so_far,
                 )
                 try:
-                    sync.run(self._tasks(rows, mapper, incremental))
+                    sync.run(self._tasks(rows, mapper, incremental, label_ids))
                 finally:
                     if incremental:
                         incremental.finish(sync.summary, completed=sync.summary.aborted is None)
@@ -307,6 +323,7 @@ class SqlToTexterOperator(BaseOperator):
             merging_mode=self.merging_mode if self.operation == "crm_data" else None,
             full_refresh=as_bool(self.full_refresh),
             preview=self.preview,
+            walks_departures=self.on_removed == "remove_labels",
         )
 
     def _check_arguments(self) -> None:
@@ -316,6 +333,7 @@ class SqlToTexterOperator(BaseOperator):
             problems.append(f"operation: {self.operation!r} is not one of {', '.join(OPERATIONS)}")
         if self.operation == "crm_data" and self.merging_mode not in MERGING_MODES:
             problems.append(f"merging_mode: {self.merging_mode!r} is not one of {', '.join(MERGING_MODES)}")
+        problems += self._operation_problems()
         if bool(self.chat_id_column) == bool(self.phone_column):
             problems.append("chat_id_column and phone_column: give exactly one of them")
         if self.max_failed_ratio is not None and not 0 <= self.max_failed_ratio <= 1:
@@ -340,40 +358,84 @@ class SqlToTexterOperator(BaseOperator):
         if problems:
             raise TexterValidationError(problems, context=f"arguments of task {self.task_id!r}")
 
-    def _writer(self):
-        """``write(chat_id, payload)``: the hook (which validates first), or in a preview validation only."""
-        data_schema = load_data_schema(self.data_schema)
-        if self.operation == "chat":
-            if self.preview:
-                return lambda chat_id, payload: chat_properties_request(payload)
-            return self.texter_hook.update_chat
-        if self.preview:
-            return lambda chat_id, payload: crm_data_request(
-                payload, self.merging_mode, data_schema=data_schema
-            )
-        return lambda chat_id, payload: self.texter_hook.update_crm_data(
-            chat_id, payload, self.merging_mode, data_schema=data_schema
+    def _operation_problems(self) -> list[str]:
+        """The arguments that belong to one operation, given to another or missing."""
+        problems = []
+        if self.operation == "labels" and not self.labels:
+            problems.append("labels: operation 'labels' needs the labels to give (names or ids)")
+        if self.operation != "labels" and self.labels is not None:
+            problems.append(f"labels: only operation 'labels' takes labels, not {self.operation!r}")
+        if self.on_removed not in ON_REMOVED:
+            problems.append(f"on_removed: {self.on_removed!r} is not one of {', '.join(ON_REMOVED)}")
+        elif self.on_removed == "remove_labels" and (self.operation != "labels" or not self.state_table):
+            problems.append("on_removed: 'remove_labels' needs operation 'labels' and a state_table")
+        return problems
+
+    def _label_ids(self) -> list[str]:
+        """The ids of ``labels`` (names resolved, missing ones created or, in a preview, named), sorted."""
+        if self.operation != "labels":
+            return []
+        ids = self.texter_hook.label_ids(
+            self.labels or [], create_missing=self.create_missing_labels, preview=self.preview
         )
+        return sorted(ids)
+
+    def _writer(self) -> Callable[[str, dict[str, Any]], Any]:
+        """``write(chat_id, payload)``: send the row's requests, or in a preview check and describe them."""
+        build = row_requests(
+            self.operation, merging_mode=self.merging_mode, data_schema=load_data_schema(self.data_schema)
+        )
+        if self.preview:
+            return lambda chat_id, payload: [request.preview() for request in build(chat_id, payload)]
+        return lambda chat_id, payload: [
+            request.send(self.texter_hook) for request in build(chat_id, payload)
+        ]
 
     def _tasks(
-        self, rows: Iterator[Sequence[Any]], mapper: RowMapper, incremental: IncrementalSync | None
+        self,
+        rows: Iterator[Sequence[Any]],
+        mapper: RowMapper,
+        incremental: IncrementalSync | None,
+        label_ids: list[str],
     ) -> Iterator[RowTask]:
         """One task per row, a batch at a time (the state is read per batch); a row whose key or
-        payload cannot be built carries its problem instead."""
+        payload cannot be built carries its problem instead. Then, with ``on_removed="remove_labels"``,
+        one task per key that left the result."""
         numbered = enumerate(rows, start=1)
         while batch := list(islice(numbered, self.batch_size)):
-            tasks = [self._task(row_number, row, mapper) for row_number, row in batch]
+            tasks = [self._task(row_number, row, mapper, label_ids) for row_number, row in batch]
             if incremental:
                 incremental.classify(tasks)
+                for task in tasks:  # labels the sync gave before and gives no more come off
+                    dropped = [label for label in task.previously_written or () if label not in label_ids]
+                    if self.operation == "labels" and dropped and not task.problem:
+                        task.payload = {"add": label_ids, "remove": dropped}
             yield from tasks
+        if incremental and self.on_removed == "remove_labels":
+            for departed in incremental.departures(self.batch_size):
+                yield self._departed_task(departed, label_ids)
 
-    def _task(self, row_number: int, row: Sequence[Any], mapper: RowMapper) -> RowTask:
+    def _departed_task(self, departed: DepartedKey, label_ids: list[str]) -> RowTask:
+        """Take the labels a key's row gave off the chats it gave them to (the current ones, if the state
+        predates recording them)."""
+        labels = departed.written if departed.written is not None else label_ids
+        record = {"row_key": departed.key, "chat_ids": departed.chat_ids, "labels": labels}
+        task = RowTask(None, f"{self.key_column}={departed.key}", departed.key, {"remove": labels}, record)
+        task.chat_ids, task.departed = departed.chat_ids, True
+        if not labels:
+            task.chat_ids = []  # nothing to take off
+        return task
+
+    def _task(self, row_number: int, row: Sequence[Any], mapper: RowMapper, label_ids: list[str]) -> RowTask:
         key_column = self.key_column
         raw_key = mapper.key(row, key_column)
         task = RowTask(row_number, f"{key_column}={raw_key}", raw_key, {}, row)
         try:
             task.key_value = self._key_value(raw_key, key_column)
-            task.payload = mapper.payload(row)
+            if self.operation == "labels":
+                task.payload, task.written = {"add": label_ids}, label_ids
+            else:
+                task.payload = mapper.payload(row)
         except TexterValidationError as error:
             task.problem = f"row {row_number}: " + "; ".join(error.problems)
         except Exception as error:  # whatever one row holds, it fails that row, never the run
@@ -390,6 +452,7 @@ class SqlToTexterOperator(BaseOperator):
         return str(raw_key).strip()
 
     def _chat_ids(self, task: RowTask) -> list[str]:
+        """The chats a row's key names: the chat id itself, or the phone's chats found by search."""
         if not self.phone_column:
             return [task.key_value]
         return self.texter_hook.find_chat_ids(
@@ -406,10 +469,12 @@ class SqlToTexterOperator(BaseOperator):
         result = summary.as_dict()
         self.log.info(
             "%sSummary: %d rows read, %d sent, %d succeeded, %d unchanged, %d failed, %d unmatched, "
-            "%d skipped, %s removed; %d requests (%d phone searches), %d retries; %.1f s, %.1f rows/s",
+            "%d skipped, %s removed (%d with their labels taken off); %d requests (%d phone searches), "
+            "%d retries; %.1f s, %.1f rows/s",
             "[preview: nothing written] " if self.preview else "",
             summary.rows_read, summary.sent, summary.succeeded, summary.unchanged, summary.failed,
             summary.unmatched, summary.skipped, "?" if summary.removed is None else summary.removed,
+            summary.undone,
             summary.requests, self.texter_hook.chats_by_phone.phones_searched, summary.retries,
             summary.seconds, result["rows_per_second"],
         )  # fmt: skip
@@ -418,7 +483,7 @@ class SqlToTexterOperator(BaseOperator):
                            summary.not_attempted or 0)  # fmt: skip
         for item in summary.failed_sample + summary.unmatched_sample:
             self.log.warning(
-                "Row %d (%s) %s: %s", item["row_number"], item["chat_key"], item["status"], item["reason"]
+                "Row %s (%s) %s: %s", item["row_number"], item["chat_key"], item["status"], item["reason"]
             )
         unlisted = (
             summary.failed + summary.unmatched - len(summary.failed_sample) - len(summary.unmatched_sample)
@@ -427,7 +492,7 @@ class SqlToTexterOperator(BaseOperator):
             self.log.warning("... and %d more rejected rows: %s", unlisted, self._where_rejected_rows_are())
         if self.preview:
             for item in summary.would_send:
-                self.log.info("[preview] would send to chat %s: %s", item["chat_id"], item["body"])
+                self.log.info("[preview] would send %s %s: %s", item["method"], item["path"], item["body"])
 
     def _where_rejected_rows_are(self) -> str:
         if self.rejected_rows_table and not self.preview:

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,6 +24,27 @@ MAX_KEY_LENGTH = 200
 LOOKUP_BATCH = 500
 FLUSH_EVERY_SECONDS = 5.0
 BATCH_WAIT_SECONDS = 5.0
+STALE = "stale"  # outcome: not written this time; keep what the row holds, but send it again next run
+DROP = "drop"  # outcome: the key left the result and what it wrote was undone; forget it
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    """What the state holds for one key: the confirmed request, whether this run saw the key already,
+    and what it wrote that a later run may have to undo (label ids), if anything."""
+
+    fingerprint: str
+    seen_this_run: bool
+    written: list[str] | None
+
+
+@dataclass(frozen=True)
+class DepartedKey:
+    """A key the state holds that this run's result did not have, with the chats and labels it wrote."""
+
+    key: str
+    chat_ids: list[str]
+    written: list[str] | None
 
 
 def _tagged(value: Any) -> str:
@@ -76,7 +98,7 @@ class SyncState:
         self.committed = 0
         self.wake = wake or threading.Event()
         self._lock = threading.Condition()
-        self._outcomes: list[tuple[str, tuple[str, str] | None]] = []
+        self._outcomes: list[tuple[str, tuple[str, str, str | None] | str]] = []
         self._uncommitted_outcomes = 0
         self._uncommitted = False
         self._last_flush = time.monotonic()
@@ -85,37 +107,44 @@ class SyncState:
         self._execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (sync_id VARCHAR({MAX_KEY_LENGTH}) NOT NULL, "
             f"row_key VARCHAR({MAX_KEY_LENGTH}) NOT NULL, fingerprint VARCHAR(32) NOT NULL, chat_ids TEXT, "
-            "last_seen VARCHAR(32), confirmed_at VARCHAR(40), PRIMARY KEY (sync_id, row_key))"
+            "last_seen VARCHAR(32), confirmed_at VARCHAR(40), written TEXT, PRIMARY KEY (sync_id, row_key))"
         )
         self.connection.commit()
+        if not self._has_column("written"):  # a table made before labels were synced
+            self._execute(f"ALTER TABLE {self.table} ADD COLUMN written TEXT")
+            self.connection.commit()
 
-    def exists(self) -> bool:
-        """Whether the table is there (a dry run must not create it); a failed probe is rolled back."""
+    def _has_column(self, column: str) -> bool:
         try:
-            self._execute(f"SELECT 1 FROM {self.table} WHERE 1 = 0", fetch=True)
-        except Exception:  # each driver names "no such table" differently
+            self._execute(f"SELECT {column} FROM {self.table} WHERE 1 = 0", fetch=True)
+        except Exception:  # each driver names "no such column" differently
             self.connection.rollback()
             return False
         return True
 
-    def look_up(self, keys: Sequence[str], *, mark_seen: bool = True) -> dict[str, tuple[str, bool]]:
-        """``{key: (fingerprint, seen_before_in_this_run)}`` for the keys the state holds.
+    def exists(self) -> bool:
+        """Whether the table is there (a preview must not create it); a failed probe is rolled back."""
+        return self._has_column("1")
+
+    def look_up(self, keys: Sequence[str], *, mark_seen: bool = True) -> dict[str, StoredRow]:
+        """What the state holds for each of ``keys`` it has.
 
         With ``mark_seen``, the found keys are stamped as part of this run, so that at the end the
         keys the result no longer has can be counted (``removed``).
         """
-        found: dict[str, tuple[str, bool]] = {}
+        found: dict[str, StoredRow] = {}
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), LOOKUP_BATCH):
             chunk = unique[start : start + LOOKUP_BATCH]
             marks = ", ".join([self.placeholder] * len(chunk))
             rows = self._execute(
-                f"SELECT row_key, fingerprint, last_seen FROM {self.table} "
+                f"SELECT row_key, fingerprint, last_seen, written FROM {self.table} "
                 f"WHERE sync_id = {self.placeholder} AND row_key IN ({marks})",
                 [self.sync_id, *chunk],
                 fetch=True,
             )
-            found.update({key: (fingerprint, seen == self.run_token) for key, fingerprint, seen in rows})
+            for key, fingerprint, seen, written in rows:
+                found[key] = StoredRow(fingerprint, seen == self.run_token, _json_list(written))
             if mark_seen:
                 hits = [key for key in chunk if key in found]
                 if hits:
@@ -127,15 +156,42 @@ class SyncState:
                     self._uncommitted = True  # committed with the next flush
         return found
 
-    def confirm(self, key: str, fingerprint: str, chat_ids: Sequence[str]) -> None:
-        """Texter accepted this row's request (for every chat of it): remember it at the next flush."""
-        self._add(key, (fingerprint, json.dumps(list(chat_ids))))
+    def confirm(
+        self, key: str, fingerprint: str, chat_ids: Sequence[str], written: Sequence[str] | None = None
+    ) -> None:
+        """Texter accepted this row's request (for every chat of it): remember it at the next flush.
+
+        ``written``: what a later run must undo when the key leaves the result (label ids), if anything.
+        """
+        self._add(
+            key, (fingerprint, json.dumps(list(chat_ids)), None if written is None else json.dumps(written))
+        )
 
     def forget(self, key: str) -> None:
-        """The row was not written: drop what the state held for it, so the next run sends it again."""
-        self._add(key, None)
+        """The row was not written: the next run sends it again. What the key wrote before stays known,
+        so that it can still be undone when the key leaves the result."""
+        self._add(key, STALE)
 
-    def _add(self, key: str, outcome: tuple[str, str] | None) -> None:
+    def drop(self, key: str) -> None:
+        """The key left the result and what it wrote was undone: the state forgets it."""
+        self._add(key, DROP)
+
+    def departed(self, after: str, limit: int, *, unseen_only: bool = True) -> list[DepartedKey]:
+        """The next ``limit`` keys after ``after`` (in key order) that this run's look-ups did not stamp;
+        with ``unseen_only=False`` every key (a preview, which stamps nothing, filters them itself)."""
+        unseen = f" AND (last_seen IS NULL OR last_seen <> {self.placeholder})" if unseen_only else ""
+        rows = self._execute(
+            f"SELECT row_key, chat_ids, written FROM {self.table} WHERE sync_id = {self.placeholder} "
+            f"AND row_key > {self.placeholder}{unseen} ORDER BY row_key LIMIT {int(limit)}",
+            [self.sync_id, after, *([self.run_token] if unseen_only else [])],
+            fetch=True,
+        )
+        return [
+            DepartedKey(key, _json_list(chat_ids) or [], _json_list(written))
+            for key, chat_ids, written in rows
+        ]
+
+    def _add(self, key: str, outcome: tuple[str, str, str | None] | str) -> None:
         with self._lock:
             self._outcomes.append((key, outcome))
             self._uncommitted_outcomes += 1
@@ -164,23 +220,20 @@ class SyncState:
                 self._uncommitted = False
             return
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        keys = list(latest)
-        for start in range(0, len(keys), LOOKUP_BATCH):
-            chunk = keys[start : start + LOOKUP_BATCH]
-            self._execute(
-                f"DELETE FROM {self.table} WHERE sync_id = {self.placeholder} "
-                f"AND row_key IN ({', '.join([self.placeholder] * len(chunk))})",
-                [self.sync_id, *chunk],
-            )
-        confirmed = [(key, outcome) for key, outcome in latest.items() if outcome is not None]
+        self._for_keys("DELETE FROM {table}", [key for key, outcome in latest.items() if outcome != STALE])
+        self._for_keys(
+            "UPDATE {table} SET fingerprint = ''",
+            [key for key, outcome in latest.items() if outcome == STALE],
+        )
+        confirmed = [(key, outcome) for key, outcome in latest.items() if isinstance(outcome, tuple)]
         if confirmed:
             self._execute_many(
                 f"INSERT INTO {self.table} "
-                "(sync_id, row_key, fingerprint, chat_ids, last_seen, confirmed_at) "
-                f"VALUES ({', '.join([self.placeholder] * 6)})",
+                "(sync_id, row_key, fingerprint, chat_ids, last_seen, confirmed_at, written) "
+                f"VALUES ({', '.join([self.placeholder] * 7)})",
                 [
-                    (self.sync_id, key, digest, chats, self.run_token, now)
-                    for key, (digest, chats) in confirmed
+                    (self.sync_id, key, digest, chats, self.run_token, now, written)
+                    for key, (digest, chats, written) in confirmed
                 ],
             )
         self.connection.commit()
@@ -200,6 +253,16 @@ class SyncState:
         )
         return int(rows[0][0])
 
+    def _for_keys(self, statement: str, keys: list[str]) -> None:
+        """Run ``statement`` (``{table}`` filled in) on this sync's rows with these keys, in chunks."""
+        for start in range(0, len(keys), LOOKUP_BATCH):
+            chunk = keys[start : start + LOOKUP_BATCH]
+            self._execute(
+                statement.format(table=self.table) + f" WHERE sync_id = {self.placeholder} "
+                f"AND row_key IN ({', '.join([self.placeholder] * len(chunk))})",
+                [self.sync_id, *chunk],
+            )
+
     def _execute(self, sql: str, parameters: Sequence[Any] = (), *, fetch: bool = False) -> list[Any]:
         cursor = self.connection.cursor()
         try:
@@ -214,3 +277,7 @@ class SyncState:
             cursor.executemany(sql, rows)
         finally:
             cursor.close()
+
+
+def _json_list(text: str | None) -> list[str] | None:
+    return None if text is None else list(json.loads(text))

@@ -13,7 +13,12 @@ from airflow_provider_texter.phones import parse_phone
 pytest_plugins = ["conftest_airflow"]
 
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
-DAG_IDS = ("texter_crm_enrichment", "texter_single_chat_update", "texter_vip_external_bot")
+DAG_IDS = (
+    "texter_crm_enrichment",
+    "texter_segment_labels",
+    "texter_single_chat_update",
+    "texter_vip_external_bot",
+)
 SEEDED_CHAT = "5eed00000000000000000001"  # the texter_sandbox fixture's chat with crmData {"plan": "gold"}
 
 
@@ -122,6 +127,50 @@ def test_vip_external_bot_hands_the_top_premium_chats_to_the_bot(run, texter_con
     assert sum("displayName" in chat for chat in chats) == 3
     mapped = [ti for ti in dag_run.get_task_instances() if ti.task_id == "switch_on_external_bot"]
     assert sorted(ti.rendered_map_index for ti in mapped) == sorted(row[1] for row in top)  # UI labels
+
+
+def segment_chats(customers: list[tuple]) -> set[str]:
+    return {row[2] for row in customers if row[2] and row[4] == "premium"}
+
+
+def test_segment_labels_follow_the_premium_segment_and_owners_are_sent_once(
+    run, texter_connection, sqlite_customers, sample_warehouse
+):
+    from airflow.sdk import BaseHook
+
+    label = "premium-customer"  # the id create_missing_labels gives "Premium customer"
+    run("texter_segment_labels")
+    chats = texter_connection.chats
+    assert {chat_id for chat_id, chat in chats.items() if label in chat["labels"]} == segment_chats(
+        sqlite_customers
+    )
+    owners = {row[0]: row[1:] for row in sample_warehouse.account_managers(sqlite_customers)}
+    agents = {agent.email: agent.display_name for agent in texter_connection.agents}
+    for customer_id, _, chat_id, *_ in sqlite_customers:
+        if chat_id and customer_id in owners:
+            agent_email, department_id = owners[customer_id]
+            assert (chats[chat_id]["agent"] or {}).get("displayName") == agents.get(agent_email)
+            assert chats[chat_id]["departmentId"] == department_id
+
+    warehouse = BaseHook.get_connection("warehouse").get_hook()
+    premium = sorted(segment_chats(sqlite_customers))
+    joining = next(row[2] for row in sqlite_customers if row[2] and row[4] == "pro")
+    warehouse.run(f"UPDATE customers SET plan = 'pro' WHERE chat_id IN ('{premium[0]}', '{premium[1]}')")
+    warehouse.run(f"UPDATE customers SET plan = 'premium' WHERE chat_id = '{joining}'")
+    other_labels = {chat_id: set(chat["labels"]) - {label} for chat_id, chat in chats.items()}
+    texter_connection.clear_requests()
+    run("texter_segment_labels")
+
+    chats = texter_connection.chats
+    assert {chat_id for chat_id, chat in chats.items() if label in chat["labels"]} == (
+        set(premium[2:]) | {joining}
+    )
+    assert {chat_id: set(chat["labels"]) - {label} for chat_id, chat in chats.items()} == other_labels
+    assert sorted((r.method, r.path, json.dumps(r.body)) for r in texter_connection.requests) == sorted(
+        [("GET", "/labels", "null")]
+        + [("POST", f"/chats/{chat_id}/labels", json.dumps({"remove": [label]})) for chat_id in premium[:2]]
+        + [("POST", f"/chats/{joining}/labels", json.dumps({"add": [label]}))]
+    )  # owners did not change: no Assign Chat
 
 
 def test_single_chat_update_writes_the_params_into_one_chat(run, texter_connection):

@@ -51,3 +51,15 @@ def postgres_warehouse(monkeypatch, postgres_connection) -> Warehouse:
     from airflow.sdk import BaseHook
 
     return Warehouse("warehouse_pg", BaseHook.get_connection("warehouse_pg").get_hook())
+
+
+@pytest.fixture
+def hook(connect):
+    """The ``texter_default`` connection to the sandbox, with short back-offs."""
+    return connect(backoff_factor=0.01)
+
+
+@pytest.fixture(params=["sqlite_warehouse", "postgres_warehouse", "mariadb_warehouse"])
+def warehouse(request) -> Warehouse:
+    """Each real warehouse dialect in turn."""
+    return request.getfixturevalue(request.param)

@@ -22,7 +22,6 @@ from airflow_provider_texter.transfers.sync_lease import SyncBusyError, SyncLeas
 
 CUSTOMERS = {"chat_id": "VARCHAR(40)", "plan": "VARCHAR(20)", "score": "INTEGER"}
 SQL = "SELECT chat_id, plan, score FROM customers ORDER BY chat_id"
-WAREHOUSES = ["sqlite_warehouse", "postgres_warehouse", "mariadb_warehouse"]
 
 
 def sync(warehouse, run_id="run_1", **arguments):
@@ -33,16 +32,6 @@ def sync(warehouse, run_id="run_1", **arguments):
 
 def writes(sandbox) -> int:
     return sum(crm_writes(sandbox).values())
-
-
-@pytest.fixture
-def hook(connect):
-    return connect(backoff_factor=0.01)
-
-
-@pytest.fixture(params=WAREHOUSES)
-def warehouse(request):
-    return request.getfixturevalue(request.param)
 
 
 @pytest.fixture

@@ -35,11 +35,6 @@ def crm_writes(sandbox):
     return Counter(r.path.split("/")[2] for r in sandbox.requests if r.method == "POST" and r.status == 200)
 
 
-@pytest.fixture
-def hook(connect):
-    return connect(backoff_factor=0.01)
-
-
 def test_rows_merge_into_crm_data_with_column_map(sqlite_warehouse, texter_sandbox, hook):
     chat_ids = seed(texter_sandbox, 3, segment="old")
     rows = [
@@ -256,7 +251,12 @@ def test_dry_run_validates_and_resolves_but_writes_nothing(sqlite_warehouse, tex
     counts = [result[key] for key in ("dry_run", "sent", "succeeded", "unmatched", "skipped")]
     assert counts == [True, 0, 1, 1, 1]
     assert result["would_send"] == [
-        {"chat_id": dana["_id"], "body": {"data": {"plan": "pro"}, "mergingMode": "merge"}}
+        {
+            "chat_id": dana["_id"],
+            "method": "POST",
+            "path": f"/chats/{dana['_id']}/crm-data",
+            "body": {"data": {"plan": "pro"}, "mergingMode": "merge"},
+        }
     ]
     assert texter_sandbox.chat(dana["_id"])["crmData"] == {}
 
@@ -279,7 +279,7 @@ def test_bad_arguments_are_reported_together_before_the_query(sqlite_warehouse, 
         run(sqlite_warehouse, sql="SELECT 1", operation="crm", chat_id_column="a", phone_column="b",
             rejected_rows_table="x; drop table y", max_failed_ratio=2, max_workers=0)  # fmt: skip
     assert error.value.problems == [
-        "operation: 'crm' is not one of crm_data, chat",
+        "operation: 'crm' is not one of crm_data, chat, labels, assign",
         "chat_id_column and phone_column: give exactly one of them",
         "max_failed_ratio: must be between 0 and 1, got 2",
         "max_workers: must be from 1 to 64, got 0",
