@@ -6,6 +6,10 @@ table, computed by the operator's own ``RowMapper`` and ``request_fingerprint``,
 writes them. Every 100th row names one of the chats the sandbox serves; the others name chats that
 do not exist, so a row sent by mistake fails and shows. The ``1 %`` cases change exactly those rows.
 
+The labels case keeps the same rows as a segment (``operation="labels"``, ``on_removed="remove_labels"``):
+the state says every row but those 1 % was a member, and 1 % more keys (other sandbox chats) were
+members that left, so the run adds the label to 1 % and takes it off another 1 %.
+
 Options: ``--quick`` (N = 1,000 and 20,000), ``--postgres`` (also the local PostgreSQL, 1,000,000 rows,
 analyzed after loading as autovacuum would), ``--no-sqlite``.
 """
@@ -13,6 +17,7 @@ analyzed after loading as autovacuum would), ``--no-sqlite``.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -36,17 +41,37 @@ CHANGED_EVERY = 100
 SYNC_ID = "bench"
 COLUMNS = ("chat_id", "plan", "lifetime_value", "lead_id")
 QUERY = "SELECT chat_id, plan, lifetime_value, lead_id FROM customers ORDER BY lead_id"
-STATE_COLUMNS = "sync_id, row_key, fingerprint, chat_ids, last_seen, confirmed_at"
+STATE_COLUMNS = "sync_id, row_key, fingerprint, chat_ids, last_seen, confirmed_at, written"
+CONFIRMED_AT = "2026-11-24T00:00:00+00:00"
+SEGMENT_LABEL = "vip"  # a label the sandbox has
+SEGMENT_QUERY = "SELECT chat_id FROM customers ORDER BY lead_id"
 POSTGRES = {"conn_type": "postgres", "host": "127.0.0.1", "port": 5432, "login": "postgres", "schema": "test"}
 HEADER = ("case", "N", "changed", "requests", "failed", "rows/s", "peak RSS MB", "seconds")
 
 
-def customer_rows(count: int) -> Iterator[tuple[Any, ...]]:
+def sandbox_chat_ids(count: int, *, segment: bool) -> list[str]:
+    """The chats the sandbox serves: one per ``CHANGED_EVERY`` rows; for a segment as many again, which
+    were members and left."""
+    per_rows = count // CHANGED_EVERY + 1
+    return [chat["_id"] for chat in generate_chats((2 if segment else 1) * per_rows, seed=0)]
+
+
+def customer_rows(count: int, known_chats: list[str]) -> Iterator[tuple[Any, ...]]:
     """Rows of ``customers``: every ``CHANGED_EVERY``-th names a sandbox chat, the rest unknown chats."""
-    known = iter(generate_chats(count // CHANGED_EVERY + 1, seed=0))
+    known = iter(known_chats)
     for lead_id in range(count):
-        chat_id = next(known)["_id"] if lead_id % CHANGED_EVERY == 0 else f"{lead_id:024x}"
+        chat_id = next(known) if lead_id % CHANGED_EVERY == 0 else f"{lead_id:024x}"
         yield chat_id, ("free", "pro", "premium")[lead_id % 3], round(lead_id * 0.37, 2), lead_id
+
+
+def segment_state(chat_ids: Iterator[str]) -> Iterator[tuple[Any, ...]]:
+    """The state rows a completed labels sync leaves for members ``chat_ids``."""
+    from airflow_provider_texter.transfers.sync_state import request_fingerprint
+
+    digest = request_fingerprint("labels", None, {"add": [SEGMENT_LABEL]})
+    written = json.dumps([SEGMENT_LABEL])
+    for chat_id in chat_ids:
+        yield SYNC_ID, chat_id, digest, json.dumps([chat_id]), "previous", CONFIRMED_AT, written
 
 
 def previous_run_state(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
@@ -57,11 +82,12 @@ def previous_run_state(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, .
     mapper = RowMapper(COLUMNS, key_columns=["chat_id"])
     for row in rows:
         digest = request_fingerprint("crm_data", "merge", mapper.payload(row))
-        yield SYNC_ID, row[0], digest, json.dumps([row[0]]), "previous", "2026-11-24T00:00:00+00:00"
+        yield SYNC_ID, row[0], digest, json.dumps([row[0]]), "previous", CONFIRMED_AT, None
 
 
-def load(connection: Any, placeholder: str, count: int) -> None:
-    """A fresh ``customers`` table and the state a previous run left for it, in batches."""
+def load(connection: Any, placeholder: str, count: int, *, segment: bool = False) -> None:
+    """A fresh ``customers`` table and the state a previous run left for it, in batches; for ``segment``
+    a labels sync's state: every row but the 1 % that join, and the 1 % that left."""
     cursor = connection.cursor()
     for table in ("customers", "texter_state", "texter_state_lease"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
@@ -70,14 +96,23 @@ def load(connection: Any, placeholder: str, count: int) -> None:
         "lead_id INTEGER)"
     )
     SyncState(connection, "texter_state", SYNC_ID, placeholder=placeholder).create()
-    cursor.executemany(f"INSERT INTO customers VALUES ({', '.join([placeholder] * 4)})", customer_rows(count))
+    chat_ids = sandbox_chat_ids(count, segment=segment)
+    members = count // CHANGED_EVERY + 1
+    cursor.executemany(f"INSERT INTO customers VALUES ({', '.join([placeholder] * 4)})",
+                       customer_rows(count, chat_ids[:members]))  # fmt: skip
     connection.commit()
     # The state holds what the driver returns (NUMERIC comes back as Decimal, or as int when whole).
     reader = connection.cursor()
     reader.execute(QUERY)
-    insert = f"INSERT INTO texter_state ({STATE_COLUMNS}) VALUES ({', '.join([placeholder] * 6)})"
+    insert = f"INSERT INTO texter_state ({STATE_COLUMNS}) VALUES ({', '.join([placeholder] * 7)})"
     while rows := reader.fetchmany(10_000):
-        cursor.executemany(insert, list(previous_run_state(iter(rows))))
+        if segment:
+            staying = (row[0] for row in rows if row[3] % CHANGED_EVERY)
+            cursor.executemany(insert, list(segment_state(staying)))
+        else:
+            cursor.executemany(insert, list(previous_run_state(iter(rows))))
+    if segment:
+        cursor.executemany(insert, list(segment_state(iter(chat_ids[members:]))))  # they left
     connection.commit()
     if placeholder == "%s":  # PostgreSQL: statistics as autovacuum leaves them on a table that has existed
         connection.autocommit = True
@@ -92,11 +127,15 @@ def change_one_percent(connection: Any) -> None:
     connection.commit()
 
 
-def run_client(conn_id: str) -> dict[str, Any]:
+def run_client(conn_id: str, *, segment: bool) -> dict[str, Any]:
     """In the client process: one stateful run; the measured part is ``execute`` only."""
     from airflow_provider_texter.transfers.sql_to_texter import SqlToTexterOperator
 
-    operator = SqlToTexterOperator(task_id="bench", conn_id=conn_id, texter_conn_id="texter_bench", sql=QUERY,
+    what: dict[str, Any] = {"sql": QUERY}
+    if segment:
+        what = {"sql": SEGMENT_QUERY, "operation": "labels", "labels": [SEGMENT_LABEL]}
+        what["on_removed"] = "remove_labels"
+    operator = SqlToTexterOperator(task_id="bench", conn_id=conn_id, texter_conn_id="texter_bench", **what,
                                    chat_id_column="chat_id", state_table="texter_state", sync_id=SYNC_ID,
                                    max_failed_ratio=1.0, max_workers=8)  # fmt: skip
     started = time.monotonic()
@@ -106,22 +145,25 @@ def run_client(conn_id: str) -> dict[str, Any]:
     return {
         "seconds": seconds,
         "peak_rss_mb": peak,
-        **{k: result[k] for k in ("sent", "failed", "unchanged")},
+        **{k: result[k] for k in ("sent", "failed", "unchanged", "undone")},
     }
 
 
 def measure(
-    name: str, count: int, warehouse: dict[str, Any], connect, placeholder: str, workdir: Path
+    name: str, count: int, warehouse: dict[str, Any], connect, placeholder: str, workdir: Path, *,
+    segment: bool = False,
 ) -> list[Any]:
-    """Two runs on a fresh table: nothing changed, then 1 % changed; one table line each."""
+    """Two runs on a fresh table: nothing changed, then 1 % changed; one table line each. For a
+    ``segment``, one labels run: 1 % joined and 1 % left."""  # fmt: skip
     connection = connect()
-    load(connection, placeholder, count)
+    load(connection, placeholder, count, segment=segment)
     lines = []
     client_core, sandbox_core = cores()
-    for changed in (False, True):
-        if changed:
+    chats = len(sandbox_chat_ids(count, segment=segment))
+    for changed in (True,) if segment else (False, True):
+        if changed and not segment:
             change_one_percent(connection)
-        with running_sandbox(count // CHANGED_EVERY + 1, latency_ms=0, rate_limit=None, core=sandbox_core,
+        with running_sandbox(chats, latency_ms=0, rate_limit=None, core=sandbox_core,
                              log_path=workdir / "sandbox.log") as sandbox:  # fmt: skip
             environment = {
                 **os.environ,
@@ -131,13 +173,14 @@ def measure(
                 "AIRFLOW_CONN_WAREHOUSE_BENCH": json.dumps(warehouse),
             }
             output = subprocess.run(
-                [sys.executable, "-m", "benchmarks.incremental", "--client", "warehouse_bench"],
+                [sys.executable, "-m", "benchmarks.incremental", "--client", "warehouse_bench"]
+                + (["--segment"] if segment else []),
                 env=environment, cwd=ROOT, capture_output=True, text=True, check=True,
                 preexec_fn=pinned_to(client_core),
             )  # fmt: skip
             requests = sandbox.admin("requests")["count"]
         result = json.loads(output.stdout.splitlines()[-1])
-        share = "1 %" if changed else "none"
+        share = "1 % in, 1 % out" if segment else "1 %" if changed else "none"
         lines.append((name, f"{count:,}", share, f"{requests:,}", str(result["failed"]),
                       f"{count / result['seconds']:,.0f}", f"{result['peak_rss_mb']:.0f}",
                       f"{result['seconds']:.1f}"))  # fmt: skip
@@ -154,9 +197,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
     parser.add_argument("--client", help=argparse.SUPPRESS)
+    parser.add_argument("--segment", action="store_true", help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if arguments.client:
-        print(json.dumps(run_client(arguments.client)))
+        print(json.dumps(run_client(arguments.client, segment=arguments.segment)))
         return 0
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     workdir = Path(tempfile.mkdtemp(prefix="texter-incremental-"))
@@ -164,8 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     for count in () if arguments.no_sqlite else QUICK_SIZES if arguments.quick else SIZES:
         path = workdir / f"warehouse-{count}.db"
         print(f"SQLite, N={count:,}", file=sys.stderr)
-        lines += measure("SQLite", count, {"conn_type": "sqlite", "host": str(path)},
-                         lambda path=path: sqlite3.connect(path), "?", workdir)  # fmt: skip
+        warehouse = {"conn_type": "sqlite", "host": str(path)}
+        connect = functools.partial(sqlite3.connect, path)
+        for segment in (False, True):
+            name = "SQLite, labels" if segment else "SQLite"
+            lines += measure(name, count, warehouse, connect, "?", workdir, segment=segment)
     if arguments.postgres:
         import psycopg
 

@@ -469,12 +469,11 @@ class SqlToTexterOperator(BaseOperator):
         result = summary.as_dict()
         self.log.info(
             "%sSummary: %d rows read, %d sent, %d succeeded, %d unchanged, %d failed, %d unmatched, "
-            "%d skipped, %s removed (%d with their labels taken off); %d requests (%d phone searches), "
-            "%d retries; %.1f s, %.1f rows/s",
+            "%d skipped, %s removed%s; %d requests (%d phone searches), %d retries; %.1f s, %.1f rows/s",
             "[preview: nothing written] " if self.preview else "",
             summary.rows_read, summary.sent, summary.succeeded, summary.unchanged, summary.failed,
             summary.unmatched, summary.skipped, "?" if summary.removed is None else summary.removed,
-            summary.undone,
+            f" ({summary.undone} had their labels taken off)" if self.on_removed == "remove_labels" else "",
             summary.requests, self.texter_hook.chats_by_phone.phones_searched, summary.retries,
             summary.seconds, result["rows_per_second"],
         )  # fmt: skip
