@@ -31,7 +31,7 @@ DATASET_NAMES = {
     "crm_data": "chats.crmData",
     "chat": "chats.properties",
     "labels": "chats.labels",
-    "assignment": "chats.assignment",
+    "assign": "chats.assignment",
     "resolve": "chats.status",
 }
 

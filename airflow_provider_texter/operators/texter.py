@@ -322,7 +322,7 @@ class TexterAssignChatOperator(BaseTexterChatOperator):
     """
 
     template_fields: Sequence[str] = ("chat_id", "phone", *ASSIGNEE_FIELDS)
-    operation = "assignment"
+    operation = "assign"
 
     def __init__(
         self,

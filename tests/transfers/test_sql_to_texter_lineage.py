@@ -60,3 +60,23 @@ def test_sqlite_query_still_reports_the_sql_and_the_chats_written(sqlite_warehou
     assert output.name == "chats.properties"
     assert output.outputFacets["outputStatistics"].rowCount == 3
     assert "columnLineage" not in output.facets  # no input dataset to point at
+
+
+@pytest.mark.parametrize(
+    ("arguments", "dataset"),
+    [
+        (
+            {"operation": "labels", "labels": ["vip"], "column_map": {"plan": None, "ltv": None}},
+            "chats.labels",
+        ),
+        ({"operation": "assign", "column_map": {"plan": "agent_email", "ltv": None}}, "chats.assignment"),
+    ],
+)
+def test_segment_and_owner_syncs_name_what_they_write(
+    sqlite_warehouse, texter_sandbox, synced, arguments, dataset
+):
+    texter_sandbox.add_agent("Pro Desk", "pro")  # the rows' "plan" column, read as an agent email
+    lineage = synced(sqlite_warehouse, **arguments)
+    (output,) = lineage.outputs
+    assert output.name == dataset
+    assert output.outputFacets["outputStatistics"].rowCount == 3
