@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from airflow_provider_texter.exceptions import TexterValidationError
+from airflow_provider_texter.exceptions import TexterPermanentError, TexterValidationError
 from airflow_provider_texter.transfers.row_sync import RowTask, SyncSummary
 from airflow_provider_texter.transfers.sync_lease import SyncLease
 from airflow_provider_texter.transfers.sync_state import (
@@ -13,6 +13,10 @@ from airflow_provider_texter.transfers.sync_state import (
     SyncState,
     request_fingerprint,
 )
+
+
+class TooManyRemovedError(TexterPermanentError):
+    """More keys left the result than the sync may undo in one run: nothing was undone."""
 
 
 class IncrementalSync:
@@ -88,11 +92,20 @@ class IncrementalSync:
                 task.unchanged = row.fingerprint == task.fingerprint and not self.full_refresh
             seen_in_chunk.add(task.key_value)
 
-    def departures(self, page_size: int) -> Iterator[DepartedKey]:
-        """The keys the state holds that this run's result did not have; walk them after the last row."""
+    def departures(
+        self, page_size: int, *, max_count: int | None = None, max_ratio: float | None = None
+    ) -> Iterator[DepartedKey]:
+        """The keys the state holds that this run's result did not have; walk them after the last row.
+
+        More than ``max_count`` of them, or more than ``max_ratio`` of the keys the state holds, is
+        ``TooManyRemovedError`` before the first: a query that came back empty or broken must not
+        undo everything the sync wrote. A preview does not count them first.
+        """
         self.departed_count = 0
         if not self._readable:
             return
+        if not self.preview and (max_count is not None or max_ratio is not None):
+            self._check_departures(max_count, max_ratio)
         after = ""
         while page := self.state.departed(after, page_size, unseen_only=not self.preview):
             for departed in page:
@@ -100,6 +113,19 @@ class IncrementalSync:
                     self.departed_count += 1
                     yield departed
             after = page[-1].key
+
+    def _check_departures(self, max_count: int | None, max_ratio: float | None) -> None:
+        leaving, held = self.state.count_removed(), self.state.count_keys()
+        if (max_count is not None and leaving > max_count) or (
+            max_ratio is not None and held and leaving / held > max_ratio
+        ):
+            self.departed_count = leaving
+            raise TooManyRemovedError(
+                f"{leaving:,} of the {held:,} keys of sync {self.state.sync_id!r} left the result, more than "
+                f"max_removed_rows={max_count} / max_removed_ratio={max_ratio} allow: nothing was removed "
+                "(the rows of the result were written). Check the query; if the segment really shrank that "
+                "much, run once with a higher limit"
+            )
 
     def tick(self) -> None:
         if not self.preview:

@@ -63,6 +63,10 @@ class SqlToTexterOperator(BaseOperator):
         ``"report"`` counts them (``removed``); ``"remove_labels"`` (operation ``labels``, with
         ``state_table``) takes the labels this sync gave them off their chats, and no other label.
         Only after the whole result was read without the run stopping.
+    :param max_removed_rows: with ``remove_labels``: when more keys than this left the result ...
+    :param max_removed_ratio: ... or more than this share (0..1) of the keys the state holds, nothing
+        is removed and the task fails (``TooManyRemovedError``): a guard against a query that came
+        back empty or broken.
     :param chat_id_column: column holding the Texter chat id ...
     :param phone_column: ... or the contact's phone, in any written form, parsed by libphonenumber and
         matched exactly against each chat's contact with Search Chats (once per number per run).
@@ -121,6 +125,8 @@ class SqlToTexterOperator(BaseOperator):
         labels: Sequence[str] | str | None = None,
         create_missing_labels: bool = False,
         on_removed: str = "report",
+        max_removed_rows: int | None = None,
+        max_removed_ratio: float | None = None,
         chat_id_column: str | None = None,
         phone_column: str | None = None,
         channel_name: str | None = None,
@@ -161,6 +167,8 @@ class SqlToTexterOperator(BaseOperator):
         self.labels = labels
         self.create_missing_labels = create_missing_labels
         self.on_removed = on_removed
+        self.max_removed_rows = max_removed_rows
+        self.max_removed_ratio = max_removed_ratio
         self.chat_id_column = chat_id_column
         self.phone_column = phone_column
         self.channel_name = channel_name
@@ -369,6 +377,16 @@ class SqlToTexterOperator(BaseOperator):
             problems.append(f"on_removed: {self.on_removed!r} is not one of {', '.join(ON_REMOVED)}")
         elif self.on_removed == "remove_labels" and (self.operation != "labels" or not self.state_table):
             problems.append("on_removed: 'remove_labels' needs operation 'labels' and a state_table")
+        guards = {"max_removed_rows": self.max_removed_rows, "max_removed_ratio": self.max_removed_ratio}
+        for name, value in guards.items():
+            if value is not None and self.on_removed != "remove_labels":
+                problems.append(f"{name}: only with on_removed='remove_labels'")
+        if self.max_removed_rows is not None and not (
+            isinstance(self.max_removed_rows, int) and self.max_removed_rows >= 0
+        ):
+            problems.append(f"max_removed_rows: must be an integer >= 0, got {self.max_removed_rows!r}")
+        if self.max_removed_ratio is not None and not 0 <= self.max_removed_ratio <= 1:
+            problems.append(f"max_removed_ratio: must be between 0 and 1, got {self.max_removed_ratio!r}")
         return problems
 
     def _label_ids(self) -> list[str]:
@@ -412,7 +430,10 @@ class SqlToTexterOperator(BaseOperator):
                         task.payload = {"add": label_ids, "remove": dropped}
             yield from tasks
         if incremental and self.on_removed == "remove_labels":
-            for departed in incremental.departures(self.batch_size):
+            departures = incremental.departures(
+                self.batch_size, max_count=self.max_removed_rows, max_ratio=self.max_removed_ratio
+            )
+            for departed in departures:
                 yield self._departed_task(departed, label_ids)
 
     def _departed_task(self, departed: DepartedKey, label_ids: list[str]) -> RowTask:

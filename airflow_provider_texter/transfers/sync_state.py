@@ -253,6 +253,15 @@ class SyncState:
         )
         return int(rows[0][0])
 
+    def count_keys(self) -> int:
+        """Keys the state holds for this sync."""
+        rows = self._execute(
+            f"SELECT COUNT(*) FROM {self.table} WHERE sync_id = {self.placeholder}",
+            [self.sync_id],
+            fetch=True,
+        )
+        return int(rows[0][0])
+
     def _for_keys(self, statement: str, keys: list[str]) -> None:
         """Run ``statement`` (``{table}`` filled in) on this sync's rows with these keys, in chunks."""
         for start in range(0, len(keys), LOOKUP_BATCH):

@@ -10,6 +10,7 @@ import pytest
 
 from airflow_provider_texter.exceptions import TexterValidationError
 from airflow_provider_texter.sandbox import make_chat
+from airflow_provider_texter.transfers.incremental import TooManyRemovedError
 from airflow_provider_texter.transfers.sql_to_texter import SqlToTexterOperator
 
 SEGMENT = "SELECT chat_id FROM segment ORDER BY chat_id"
@@ -151,6 +152,27 @@ def test_a_removal_that_fails_is_reported_and_retried_by_the_next_run(
     assert labels_of(texter_sandbox, [a]) == [["failed-message"]]
 
 
+@pytest.mark.parametrize("guard", [{"max_removed_rows": 2}, {"max_removed_ratio": 0.5}])
+def test_a_segment_that_shrank_too_much_removes_nothing_and_fails(warehouse, chats, texter_sandbox, guard):
+    a, b, c, d, *_ = chats
+    warehouse.load("segment", {"chat_id": "VARCHAR(40)"}, [])
+    keep_segment(warehouse, "run_1", [a, b, c, d], **guard)
+    texter_sandbox.clear_requests()
+
+    with pytest.raises(TooManyRemovedError, match="3 of the 4 keys of sync 'adhoc_airflow.segment' left"):
+        keep_segment(warehouse, "run_2", [d, e := chats[4]], **guard)  # the query came back nearly empty
+    assert label_writes(texter_sandbox) == [(e, {"add": ["vip"]})]  # the members are still written
+    assert labels_of(texter_sandbox, [a, b, c]) == [
+        ["failed-message", "vip"],
+        ["vip"],
+        ["failed-message", "vip"],
+    ]
+
+    shrank = keep_segment(warehouse, "run_3", [d, e], max_removed_rows=3)  # it really shrank
+    assert (shrank["removed"], shrank["undone"]) == (3, 3)
+    assert labels_of(texter_sandbox, [a, b, c]) == [["failed-message"], [], ["failed-message"]]
+
+
 def test_a_deleted_chat_has_nothing_left_to_remove(sqlite_warehouse, chats, texter_sandbox):
     sqlite_warehouse.load("segment", {"chat_id": "TEXT"}, [])
     keep_segment(sqlite_warehouse, "run_1", [chats[1]])
@@ -218,6 +240,15 @@ def test_an_unknown_label_fails_before_any_write(sqlite_warehouse, chats, texter
             "on_removed: 'remove_labels' needs operation 'labels' and a state_table",
         ),
         ({"on_removed": "delete"}, "on_removed: 'delete' is not one of report, remove_labels"),
+        ({"max_removed_rows": 5}, "max_removed_rows: only with on_removed='remove_labels'"),
+        (
+            {"on_removed": "remove_labels", "state_table": "s", "max_removed_ratio": 1.5},
+            "max_removed_ratio: must be between 0 and 1, got 1.5",
+        ),
+        (
+            {"on_removed": "remove_labels", "state_table": "s", "max_removed_rows": -1},
+            "max_removed_rows: must be an integer >= 0, got -1",
+        ),
     ],
 )
 def test_label_arguments_are_checked_before_the_query(
