@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from airflow_provider_texter.exceptions import TexterValidationError
+from airflow_provider_texter.transfers.sql_rows import execute, execute_many
 
 TABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$")
 COLUMNS = ("run_id", "row_number", "chat_key", "chat_id", "status", "reason", "row_json", "rejected_at")
@@ -45,14 +46,11 @@ class RejectedRowsTable:
         self._last_flush = time.monotonic()
 
     def create(self) -> None:
-        cursor = self.connection.cursor()
-        try:
-            cursor.execute(
-                f"CREATE TABLE IF NOT EXISTS {self.table} (run_id TEXT, row_number INTEGER, chat_key TEXT, "
-                "chat_id TEXT, status TEXT, reason TEXT, row_json TEXT, rejected_at TEXT)"
-            )
-        finally:
-            cursor.close()
+        execute(
+            self.connection,
+            f"CREATE TABLE IF NOT EXISTS {self.table} (run_id TEXT, row_number INTEGER, chat_key TEXT, "
+            "chat_id TEXT, status TEXT, reason TEXT, row_json TEXT, rejected_at TEXT)",
+        )
         self.connection.commit()
 
     def add(self, item: dict[str, Any]) -> None:
@@ -75,11 +73,9 @@ class RejectedRowsTable:
              item["reason"], json.dumps(item["row"], sort_keys=True), item["rejected_at"])
             for item in items
         ]  # fmt: skip
-        cursor = self.connection.cursor()
-        try:
-            marks = ", ".join([self.placeholder] * len(COLUMNS))
-            cursor.executemany(f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({marks})", rows)
-        finally:
-            cursor.close()
+        marks = ", ".join([self.placeholder] * len(COLUMNS))
+        execute_many(
+            self.connection, f"INSERT INTO {self.table} ({', '.join(COLUMNS)}) VALUES ({marks})", rows
+        )
         self.connection.commit()
         self.written += len(rows)

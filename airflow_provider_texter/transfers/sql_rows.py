@@ -1,9 +1,10 @@
-"""Stream a query's rows from any DB-API hook in chunks, so memory does not grow with the result."""
+"""Stream a query's rows from any DB-API hook in chunks, so memory does not grow with the result; and run
+the single statements the state, lease and rejected-rows tables need, each on a cursor of its own."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any
 
 SERVER_SIDE_CURSOR_DIALECTS = ("postgresql", "postgres")
@@ -47,3 +48,16 @@ def _rows(cursor: Any, first: Sequence[Sequence[Any]], batch_size: int) -> Itera
     while chunk:
         yield from chunk
         chunk = cursor.fetchmany(batch_size)
+
+
+def execute(connection: Any, sql: str, parameters: Sequence[Any] = (), *, fetch: bool = False) -> Any:
+    """Run one statement on a cursor closed afterwards: its rows with ``fetch``, else its row count."""
+    with closing(connection.cursor()) as cursor:
+        cursor.execute(sql, tuple(parameters)) if parameters else cursor.execute(sql)
+        return list(cursor.fetchall()) if fetch else cursor.rowcount
+
+
+def execute_many(connection: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+    """Run one statement for each of ``rows`` on a cursor closed afterwards."""
+    with closing(connection.cursor()) as cursor:
+        cursor.executemany(sql, rows)

@@ -11,6 +11,7 @@ import time
 from typing import Any
 
 from airflow_provider_texter.exceptions import TexterError
+from airflow_provider_texter.transfers.sql_rows import execute
 
 LEASE_SECONDS = 300.0
 RENEW_EVERY_SECONDS = 60.0
@@ -108,22 +109,14 @@ class SyncLease:
 
     def _current(self) -> tuple[str, float] | None:
         """The lease row's holder and expiry, or None when the sync never had a lease."""
-        cursor = self.connection.cursor()
-        try:
-            cursor.execute(
-                f"SELECT holder, expires_at FROM {self.table} WHERE sync_id = {self.placeholder}",
-                (self.sync_id,),
-            )
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        return None if row is None else (row[0] or "another run", float(row[1] or 0))
+        rows = execute(
+            self.connection,
+            f"SELECT holder, expires_at FROM {self.table} WHERE sync_id = {self.placeholder}",
+            [self.sync_id],
+            fetch=True,
+        )
+        return None if not rows else (rows[0][0] or "another run", float(rows[0][1] or 0))
 
     def _execute(self, sql: str, parameters: list[Any] | None = None) -> int:
         """Run one statement; the number of rows it changed."""
-        cursor = self.connection.cursor()
-        try:
-            cursor.execute(sql, tuple(parameters)) if parameters else cursor.execute(sql)
-            return cursor.rowcount
-        finally:
-            cursor.close()
+        return int(execute(self.connection, sql, parameters or ()))

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from airflow_provider_texter.transfers.rejected_rows import check_table_name
+from airflow_provider_texter.transfers.sql_rows import execute, execute_many
 
 MAX_KEY_LENGTH = 200
 LOOKUP_BATCH = 500
@@ -227,7 +228,8 @@ class SyncState:
         )
         confirmed = [(key, outcome) for key, outcome in latest.items() if isinstance(outcome, tuple)]
         if confirmed:
-            self._execute_many(
+            execute_many(
+                self.connection,
                 f"INSERT INTO {self.table} "
                 "(sync_id, row_key, fingerprint, chat_ids, last_seen, confirmed_at, written) "
                 f"VALUES ({', '.join([self.placeholder] * 7)})",
@@ -273,19 +275,8 @@ class SyncState:
             )
 
     def _execute(self, sql: str, parameters: Sequence[Any] = (), *, fetch: bool = False) -> list[Any]:
-        cursor = self.connection.cursor()
-        try:
-            cursor.execute(sql, tuple(parameters)) if parameters else cursor.execute(sql)
-            return list(cursor.fetchall()) if fetch else []
-        finally:
-            cursor.close()
-
-    def _execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
-        cursor = self.connection.cursor()
-        try:
-            cursor.executemany(sql, rows)
-        finally:
-            cursor.close()
+        result = execute(self.connection, sql, parameters, fetch=fetch)
+        return result if fetch else []
 
 
 def _json_list(text: str | None) -> list[str] | None:
