@@ -10,6 +10,7 @@ from airflow_provider_texter.transfers.sync_lease import SyncLease
 from airflow_provider_texter.transfers.sync_state import (
     MAX_KEY_LENGTH,
     DepartedKey,
+    StoredRow,
     SyncState,
     request_fingerprint,
 )
@@ -75,13 +76,16 @@ class IncrementalSync:
                 continue
             keyed.append(task)
         keys = [task.key_value for task in keyed]
-        stored = self.state.look_up(keys, mark_seen=not self.preview) if self._readable else {}
+        stored: dict[str, StoredRow] = {}
+        seen_earlier: set[str] = set()
+        if self._readable:
+            stored, seen_earlier = self.state.look_up(keys, mark_seen=not self.preview)
         seen_in_chunk: set[str] = set()
         for task in keyed:
             row = stored.get(task.key_value)
-            if self.preview and self._seen_in_preview is not None:
+            if self._seen_in_preview is not None:
                 self._seen_in_preview.add(task.key_value)
-            if (row is not None and row.seen_this_run) or task.key_value in seen_in_chunk:
+            if task.key_value in seen_earlier or task.key_value in seen_in_chunk:
                 task.problem = (
                     f"row {task.row_number}: {task.chat_key} appears more than once in the result; "
                     "a stateful sync needs one row per key"
@@ -145,5 +149,6 @@ class IncrementalSync:
                 summary.removed = self.departed_count
             else:
                 summary.removed = self.state.count_removed()
+            self.state.close()
         finally:
             self.lease.release()

@@ -31,11 +31,10 @@ DROP = "drop"  # outcome: the key left the result and what it wrote was undone; 
 
 @dataclass(frozen=True)
 class StoredRow:
-    """What the state holds for one key: the confirmed request, whether this run saw the key already,
-    and what it wrote that a later run may have to undo (label ids), if anything."""
+    """What the state holds for one key: the confirmed request, and what it wrote that a later run may
+    have to undo (label ids), if anything."""
 
     fingerprint: str
-    seen_this_run: bool
     written: list[str] | None
 
 
@@ -96,6 +95,9 @@ class SyncState:
         self.placeholder = placeholder
         self.batch_size = batch_size
         self.run_token = uuid.uuid4().hex
+        # The keys this run's result had so far: a temporary table, so that an unchanged row costs no
+        # write to the state (no dead row versions, no log) and the leavers can still be found at the end.
+        self.seen_table = f"texter_seen_{self.run_token[:16]}"
         self.committed = 0
         self.wake = wake or threading.Event()
         self._lock = threading.Condition()
@@ -105,6 +107,8 @@ class SyncState:
         self._last_flush = time.monotonic()
 
     def create(self) -> None:
+        """Create the state table if missing (and bring an older one up to date), and this run's
+        temporary table of the keys seen."""
         self._execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (sync_id VARCHAR({MAX_KEY_LENGTH}) NOT NULL, "
             f"row_key VARCHAR({MAX_KEY_LENGTH}) NOT NULL, fingerprint VARCHAR(32) NOT NULL, chat_ids TEXT, "
@@ -114,6 +118,14 @@ class SyncState:
         if not self._has_column("written"):  # a table made before labels were synced
             self._execute(f"ALTER TABLE {self.table} ADD COLUMN written TEXT")
             self.connection.commit()
+        key_column = f"row_key VARCHAR({MAX_KEY_LENGTH}) NOT NULL PRIMARY KEY"
+        self._execute(f"CREATE TEMPORARY TABLE {self.seen_table} ({key_column})")
+        self.connection.commit()
+
+    def close(self) -> None:
+        """Drop the temporary table of keys seen (closing the connection would too)."""
+        self._execute(f"DROP TABLE {self.seen_table}")
+        self.connection.commit()
 
     def _has_column(self, column: str) -> bool:
         try:
@@ -127,35 +139,42 @@ class SyncState:
         """Whether the table is there (a preview must not create it); a failed probe is rolled back."""
         return self._has_column("1")
 
-    def look_up(self, keys: Sequence[str], *, mark_seen: bool = True) -> dict[str, StoredRow]:
-        """What the state holds for each of ``keys`` it has.
+    def look_up(
+        self, keys: Sequence[str], *, mark_seen: bool = True
+    ) -> tuple[dict[str, StoredRow], set[str]]:
+        """What the state holds for each of ``keys`` it has, and which of ``keys`` earlier look-ups of
+        this run already had (a key twice in the result).
 
-        With ``mark_seen``, the found keys are stamped as part of this run, so that at the end the
-        keys the result no longer has can be counted (``removed``).
+        With ``mark_seen``, the keys are remembered as part of this run's result, so that at the end the
+        keys the result no longer has can be found (``departed``, ``count_removed``); without, the
+        second set is empty.
         """
         found: dict[str, StoredRow] = {}
+        seen_before: set[str] = set()
         unique = list(dict.fromkeys(keys))
         for start in range(0, len(unique), LOOKUP_BATCH):
             chunk = unique[start : start + LOOKUP_BATCH]
             marks = ", ".join([self.placeholder] * len(chunk))
             rows = self._execute(
-                f"SELECT row_key, fingerprint, last_seen, written FROM {self.table} "
+                f"SELECT row_key, fingerprint, written FROM {self.table} "
                 f"WHERE sync_id = {self.placeholder} AND row_key IN ({marks})",
                 [self.sync_id, *chunk],
                 fetch=True,
             )
-            for key, fingerprint, seen, written in rows:
-                found[key] = StoredRow(fingerprint, seen == self.run_token, _json_list(written))
+            for key, fingerprint, written in rows:
+                found[key] = StoredRow(fingerprint, _json_list(written))
             if mark_seen:
-                hits = [key for key in chunk if key in found]
-                if hits:
-                    self._execute(
-                        f"UPDATE {self.table} SET last_seen = {self.placeholder} WHERE sync_id = "
-                        f"{self.placeholder} AND row_key IN ({', '.join([self.placeholder] * len(hits))})",
-                        [self.run_token, self.sync_id, *hits],
+                seen = self._execute(
+                    f"SELECT row_key FROM {self.seen_table} WHERE row_key IN ({marks})", chunk, fetch=True
+                )
+                seen_before.update(key for (key,) in seen)
+                new = [(key,) for key in chunk if key not in seen_before]
+                if new:
+                    execute_many(
+                        self.connection, f"INSERT INTO {self.seen_table} VALUES ({self.placeholder})", new
                     )
                     self._uncommitted = True  # committed with the next flush
-        return found
+        return found, seen_before
 
     def confirm(
         self, key: str, fingerprint: str, chat_ids: Sequence[str], written: Sequence[str] | None = None
@@ -180,11 +199,11 @@ class SyncState:
     def departed(self, after: str, limit: int, *, unseen_only: bool = True) -> list[DepartedKey]:
         """The next ``limit`` keys after ``after`` (in key order) that this run's look-ups did not stamp;
         with ``unseen_only=False`` every key (a preview, which stamps nothing, filters them itself)."""
-        unseen = f" AND (last_seen IS NULL OR last_seen <> {self.placeholder})" if unseen_only else ""
+        unseen = f" AND {self._unseen}" if unseen_only else ""
         rows = self._execute(
-            f"SELECT row_key, chat_ids, written FROM {self.table} WHERE sync_id = {self.placeholder} "
+            f"SELECT row_key, chat_ids, written FROM {self.table} kept WHERE sync_id = {self.placeholder} "
             f"AND row_key > {self.placeholder}{unseen} ORDER BY row_key LIMIT {int(limit)}",
-            [self.sync_id, after, *([self.run_token] if unseen_only else [])],
+            [self.sync_id, after],
             fetch=True,
         )
         return [
@@ -248,12 +267,16 @@ class SyncState:
     def count_removed(self) -> int:
         """Keys the state holds for this sync that this run's result did not have."""
         rows = self._execute(
-            f"SELECT COUNT(*) FROM {self.table} WHERE sync_id = {self.placeholder} "
-            f"AND (last_seen IS NULL OR last_seen <> {self.placeholder})",
-            [self.sync_id, self.run_token],
+            f"SELECT COUNT(*) FROM {self.table} kept WHERE sync_id = {self.placeholder} AND {self._unseen}",
+            [self.sync_id],
             fetch=True,
         )
         return int(rows[0][0])
+
+    @property
+    def _unseen(self) -> str:
+        """The condition on the state's rows (``kept``) whose key this run's look-ups did not have."""
+        return f"NOT EXISTS (SELECT 1 FROM {self.seen_table} seen WHERE seen.row_key = kept.row_key)"
 
     def count_keys(self) -> int:
         """Keys the state holds for this sync."""

@@ -126,6 +126,20 @@ def test_duplicate_keys_are_refused_in_a_stateful_sync(sqlite_warehouse, texter_
     assert "appears more than once in the result" in result["failed_rows"][0]["reason"]
 
 
+def test_a_key_repeated_batches_later_is_refused_also_on_its_first_run(warehouse, texter_sandbox, hook):
+    chat_ids = seed(texter_sandbox, 4)
+    rows = [(chat_id, "free", index) for index, chat_id in enumerate(chat_ids)] + [(chat_ids[0], "pro", 9)]
+    warehouse.load("customers", CUSTOMERS, rows)
+    sql = "SELECT chat_id, plan, score FROM customers ORDER BY score"
+    result = sync(warehouse, sql=sql, batch_size=2, max_failed_rows=1)  # the repeat is two batches later
+    assert (result["succeeded"], result["failed"]) == (4, 1)
+    assert result["failed_rows"][0]["row_number"] == 5
+    assert "appears more than once in the result" in result["failed_rows"][0]["reason"]
+    assert texter_sandbox.chat(chat_ids[0])["crmData"] == {"plan": "free", "score": 0}
+    second = sync(warehouse, run_id="run_2", sql=sql, batch_size=2, max_failed_rows=1)
+    assert (second["unchanged"], second["failed"], second["removed"]) == (4, 1, 0)
+
+
 def test_preview_reads_the_state_and_writes_nothing(warehouse, customers, texter_sandbox):
     preview = sync(warehouse, preview=True)
     assert (preview["dry_run"], preview["succeeded"], preview["unchanged"]) == (True, 20, 0)
