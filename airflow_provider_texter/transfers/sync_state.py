@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from airflow_provider_texter.exceptions import TexterPermanentError
 from airflow_provider_texter.transfers.rejected_rows import check_table_name
 from airflow_provider_texter.transfers.sql_rows import execute, execute_many
 
@@ -119,7 +120,15 @@ class SyncState:
             self._execute(f"ALTER TABLE {self.table} ADD COLUMN written TEXT")
             self.connection.commit()
         key_column = f"row_key VARCHAR({MAX_KEY_LENGTH}) NOT NULL PRIMARY KEY"
-        self._execute(f"CREATE TEMPORARY TABLE {self.seen_table} ({key_column})")
+        try:
+            self._execute(f"CREATE TEMPORARY TABLE {self.seen_table} ({key_column})")
+        except Exception as error:  # a database without CREATE TEMPORARY TABLE, or a user without the right
+            self.connection.rollback()
+            raise TexterPermanentError(
+                f"state_table: could not create the temporary table {self.seen_table} a stateful run needs "
+                f"({type(error).__name__}: {error}); SQLite, PostgreSQL, MySQL/MariaDB, Snowflake and "
+                "Redshift have CREATE TEMPORARY TABLE (PostgreSQL needs the TEMP privilege on the database)"
+            ) from error
         self.connection.commit()
 
     def close(self) -> None:

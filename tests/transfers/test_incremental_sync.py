@@ -226,3 +226,21 @@ def test_a_killed_run_resumes_with_only_the_unconfirmed_rows(sqlite_warehouse, t
     assert all(
         texter_sandbox.chat(chat_id)["crmData"] == {"plan": "free", "score": 1} for chat_id in chat_ids
     )
+
+
+def test_a_connection_that_cannot_create_the_temporary_table_is_a_clear_error(tmp_path):
+    import sqlite3
+
+    from airflow_provider_texter.exceptions import TexterPermanentError
+    from airflow_provider_texter.transfers.sync_state import SyncState
+
+    connection = sqlite3.connect(tmp_path / "state.db")
+    state = SyncState(connection, "texter_state", "sync", placeholder="?")
+    connection.execute(f"CREATE TEMPORARY TABLE {state.seen_table} (row_key TEXT)")  # the name is taken
+    with pytest.raises(
+        TexterPermanentError, match=f"could not create the temporary table {state.seen_table}"
+    ):
+        state.create()
+    assert connection.execute("SELECT COUNT(*) FROM texter_state").fetchone() == (
+        0,
+    )  # the state table is made
