@@ -424,9 +424,10 @@ class SqlToTexterOperator(BaseOperator):
             tasks = [self._task(row_number, row, mapper, label_ids) for row_number, row in batch]
             if incremental:
                 incremental.classify(tasks)
+            if incremental and self.on_removed == "remove_labels":
                 for task in tasks:  # labels the sync gave before and gives no more come off
                     dropped = [label for label in task.previously_written or () if label not in label_ids]
-                    if self.operation == "labels" and dropped and not task.problem:
+                    if dropped and not task.problem:
                         task.payload = {"add": label_ids, "remove": dropped}
             yield from tasks
         if incremental and self.on_removed == "remove_labels":

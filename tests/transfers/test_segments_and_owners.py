@@ -106,6 +106,11 @@ def test_report_only_counts_leavers_and_touches_no_label(sqlite_warehouse, chats
     assert label_writes(texter_sandbox) == []
     assert labels_of(texter_sandbox, [a, b]) == [["failed-message", "vip"], ["vip"]]
 
+    texter_sandbox.clear_requests()  # new labels are added; without remove_labels none is taken off
+    keep_segment(sqlite_warehouse, "run_3", [b], on_removed="report", labels=["failed-message"])
+    assert label_writes(texter_sandbox) == [(b, {"add": ["failed-message"]})]
+    assert labels_of(texter_sandbox, [b]) == [["vip", "failed-message"]]
+
 
 def test_changing_the_labels_moves_members_and_leavers_lose_what_they_were_given(
     sqlite_warehouse, chats, texter_sandbox
