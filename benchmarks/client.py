@@ -7,12 +7,12 @@ A process per case makes its peak RSS that case's alone. The connections come fr
 from __future__ import annotations
 
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.memory import peak_rss_mb
 from benchmarks.warehouse import CRM_FIELDS, QUERY
 
 TEXTER_CONN_ID = "texter_bench"
@@ -80,7 +80,7 @@ RUNNERS = {"sql_to_texter": run_sql_to_texter, "naive_loop": run_naive_loop, "ma
 def main(case_json: str, result_path: str) -> None:
     case = json.loads(case_json)
     result = RUNNERS[case["kind"]](case)
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = peak_rss_mb()
     Path(result_path).write_text(json.dumps(result))
 
 

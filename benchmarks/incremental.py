@@ -20,7 +20,6 @@ import argparse
 import functools
 import json
 import os
-import resource
 import sqlite3
 import subprocess
 import sys
@@ -32,6 +31,7 @@ from typing import Any
 
 from airflow_provider_texter.sandbox.chats import generate_chats
 from airflow_provider_texter.transfers.sync_state import SyncState
+from benchmarks.memory import peak_rss_mb
 from benchmarks.runner import ROOT, cores
 from benchmarks.sandbox_process import TOKEN, pinned_to, running_sandbox
 
@@ -141,7 +141,7 @@ def run_client(conn_id: str, *, segment: bool) -> dict[str, Any]:
     started = time.monotonic()
     result = operator.execute({"run_id": f"bench-{time.time()}"})
     seconds = time.monotonic() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     return {
         "seconds": seconds,
         "peak_rss_mb": peak,
