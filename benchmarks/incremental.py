@@ -102,7 +102,8 @@ def load(connection: Any, placeholder: str, count: int, *, segment: bool = False
                        customer_rows(count, chat_ids[:members]))  # fmt: skip
     connection.commit()
     # The state holds what the driver returns (NUMERIC comes back as Decimal, or as int when whole).
-    reader = connection.cursor()
+    # Streamed: a client-side PostgreSQL cursor would hold the whole result in the runner.
+    reader = connection.cursor(name="state_source") if placeholder == "%s" else connection.cursor()
     reader.execute(QUERY)
     insert = f"INSERT INTO texter_state ({STATE_COLUMNS}) VALUES ({', '.join([placeholder] * 7)})"
     while rows := reader.fetchmany(10_000):
