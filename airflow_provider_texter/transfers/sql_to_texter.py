@@ -323,6 +323,7 @@ class SqlToTexterOperator(BaseOperator):
             placeholder=placeholder,
             batch_size=self.batch_size,
             wake=wake,
+            dialect=getattr(self.db_hook, "dialect_name", None),
         )
         return IncrementalSync(
             state,

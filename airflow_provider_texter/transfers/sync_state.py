@@ -25,6 +25,11 @@ from airflow_provider_texter.transfers.sql_rows import execute, execute_many
 MAX_KEY_LENGTH = 200
 LOOKUP_BATCH = 500
 FLUSH_EVERY_SECONDS = 5.0
+# PostgreSQL never gathers statistics on a temporary table by itself; without them it scans the whole
+# table of seen keys for each look-up (measured: the run slowed down quadratically, to seconds per
+# look-up). One ANALYZE once it holds this many keys is enough: later estimates scale with its size.
+ANALYZE_SEEN_AFTER = 5000
+POSTGRES_DIALECTS = ("postgresql", "postgres")
 BATCH_WAIT_SECONDS = 5.0
 STALE = "stale"  # outcome: not written this time; keep what the row holds, but send it again next run
 DROP = "drop"  # outcome: the key left the result and what it wrote was undone; forget it
@@ -78,6 +83,8 @@ class SyncState:
     :param batch_size: confirmations committed together; a crash loses at most this many, plus one
         per worker: a worker that would grow the batch further waits until it is committed.
     :param wake: set when a batch is full, to wake the thread that commits.
+    :param dialect: the connection's (the hook's ``dialect_name``): PostgreSQL gets statistics on the
+        temporary table of seen keys.
     """
 
     def __init__(
@@ -89,6 +96,7 @@ class SyncState:
         placeholder: str,
         batch_size: int = 1000,
         wake: threading.Event | None = None,
+        dialect: str | None = None,
     ) -> None:
         self.connection = connection
         self.table = check_table_name(table, field="state_table")
@@ -99,6 +107,8 @@ class SyncState:
         # The keys this run's result had so far: a temporary table, so that an unchanged row costs no
         # write to the state (no dead row versions, no log) and the leavers can still be found at the end.
         self.seen_table = f"texter_seen_{self.run_token[:16]}"
+        self._seen_count = 0
+        self._analyze_seen = dialect in POSTGRES_DIALECTS
         self.committed = 0
         self.wake = wake or threading.Event()
         self._lock = threading.Condition()
@@ -183,6 +193,10 @@ class SyncState:
                         self.connection, f"INSERT INTO {self.seen_table} VALUES ({self.placeholder})", new
                     )
                     self._uncommitted = True  # committed with the next flush
+                    self._seen_count += len(new)
+                if self._analyze_seen and self._seen_count >= ANALYZE_SEEN_AFTER:
+                    self._execute(f"ANALYZE {self.seen_table}")
+                    self._analyze_seen = False
         return found, seen_before
 
     def confirm(
