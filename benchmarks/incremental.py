@@ -41,7 +41,7 @@ CHANGED_EVERY = 100
 SYNC_ID = "bench"
 COLUMNS = ("chat_id", "plan", "lifetime_value", "lead_id")
 QUERY = "SELECT chat_id, plan, lifetime_value, lead_id FROM customers ORDER BY lead_id"
-STATE_COLUMNS = "sync_id, row_key, fingerprint, chat_ids, last_seen, confirmed_at, written"
+STATE_COLUMNS = "sync_id, row_key, fingerprint, chat_ids, confirmed_at, written"
 CONFIRMED_AT = "2026-11-24T00:00:00+00:00"
 SEGMENT_LABEL = "vip"  # a label the sandbox has
 SEGMENT_QUERY = "SELECT chat_id FROM customers ORDER BY lead_id"
@@ -71,7 +71,7 @@ def segment_state(chat_ids: Iterator[str]) -> Iterator[tuple[Any, ...]]:
     digest = request_fingerprint("labels", None, {"add": [SEGMENT_LABEL]})
     written = json.dumps([SEGMENT_LABEL])
     for chat_id in chat_ids:
-        yield SYNC_ID, chat_id, digest, json.dumps([chat_id]), "previous", CONFIRMED_AT, written
+        yield SYNC_ID, chat_id, digest, json.dumps([chat_id]), CONFIRMED_AT, written
 
 
 def previous_run_state(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
@@ -82,7 +82,7 @@ def previous_run_state(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, .
     mapper = RowMapper(COLUMNS, key_columns=["chat_id"])
     for row in rows:
         digest = request_fingerprint("crm_data", "merge", mapper.payload(row))
-        yield SYNC_ID, row[0], digest, json.dumps([row[0]]), "previous", CONFIRMED_AT, None
+        yield SYNC_ID, row[0], digest, json.dumps([row[0]]), CONFIRMED_AT, None
 
 
 def load(connection: Any, placeholder: str, count: int, *, segment: bool = False) -> None:
@@ -105,7 +105,7 @@ def load(connection: Any, placeholder: str, count: int, *, segment: bool = False
     # Streamed: a client-side PostgreSQL cursor would hold the whole result in the runner.
     reader = connection.cursor(name="state_source") if placeholder == "%s" else connection.cursor()
     reader.execute(QUERY)
-    insert = f"INSERT INTO texter_state ({STATE_COLUMNS}) VALUES ({', '.join([placeholder] * 7)})"
+    insert = f"INSERT INTO texter_state ({STATE_COLUMNS}) VALUES ({', '.join([placeholder] * 6)})"
     while rows := reader.fetchmany(10_000):
         if segment:
             staying = (row[0] for row in rows if row[3] % CHANGED_EVERY)

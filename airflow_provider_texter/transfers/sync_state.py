@@ -103,10 +103,9 @@ class SyncState:
         self.sync_id = sync_id
         self.placeholder = placeholder
         self.batch_size = batch_size
-        self.run_token = uuid.uuid4().hex
         # The keys this run's result had so far: a temporary table, so that an unchanged row costs no
         # write to the state (no dead row versions, no log) and the leavers can still be found at the end.
-        self.seen_table = f"texter_seen_{self.run_token[:16]}"
+        self.seen_table = f"texter_seen_{uuid.uuid4().hex[:16]}"
         self._seen_count = 0
         self._analyze_seen = dialect in POSTGRES_DIALECTS
         self.committed = 0
@@ -123,7 +122,7 @@ class SyncState:
         self._execute(
             f"CREATE TABLE IF NOT EXISTS {self.table} (sync_id VARCHAR({MAX_KEY_LENGTH}) NOT NULL, "
             f"row_key VARCHAR({MAX_KEY_LENGTH}) NOT NULL, fingerprint VARCHAR(32) NOT NULL, chat_ids TEXT, "
-            "last_seen VARCHAR(32), confirmed_at VARCHAR(40), written TEXT, PRIMARY KEY (sync_id, row_key))"
+            "confirmed_at VARCHAR(40), written TEXT, PRIMARY KEY (sync_id, row_key))"
         )
         self.connection.commit()
         if not self._has_column("written"):  # a table made before labels were synced
@@ -273,10 +272,10 @@ class SyncState:
             execute_many(
                 self.connection,
                 f"INSERT INTO {self.table} "
-                "(sync_id, row_key, fingerprint, chat_ids, last_seen, confirmed_at, written) "
-                f"VALUES ({', '.join([self.placeholder] * 7)})",
+                "(sync_id, row_key, fingerprint, chat_ids, confirmed_at, written) "
+                f"VALUES ({', '.join([self.placeholder] * 6)})",
                 [
-                    (self.sync_id, key, digest, chats, self.run_token, now, written)
+                    (self.sync_id, key, digest, chats, now, written)
                     for key, (digest, chats, written) in confirmed
                 ],
             )
@@ -289,8 +288,15 @@ class SyncState:
 
     def count_removed(self) -> int:
         """Keys the state holds for this sync that this run's result did not have."""
+        return self._count(f" AND {self._unseen}")
+
+    def count_keys(self) -> int:
+        """Keys the state holds for this sync."""
+        return self._count()
+
+    def _count(self, condition: str = "") -> int:
         rows = self._execute(
-            f"SELECT COUNT(*) FROM {self.table} kept WHERE sync_id = {self.placeholder} AND {self._unseen}",
+            f"SELECT COUNT(*) FROM {self.table} kept WHERE sync_id = {self.placeholder}{condition}",
             [self.sync_id],
             fetch=True,
         )
@@ -300,15 +306,6 @@ class SyncState:
     def _unseen(self) -> str:
         """The condition on the state's rows (``kept``) whose key this run's look-ups did not have."""
         return f"NOT EXISTS (SELECT 1 FROM {self.seen_table} seen WHERE seen.row_key = kept.row_key)"
-
-    def count_keys(self) -> int:
-        """Keys the state holds for this sync."""
-        rows = self._execute(
-            f"SELECT COUNT(*) FROM {self.table} WHERE sync_id = {self.placeholder}",
-            [self.sync_id],
-            fetch=True,
-        )
-        return int(rows[0][0])
 
     def _for_keys(self, statement: str, keys: list[str]) -> None:
         """Run ``statement`` (``{table}`` filled in) on this sync's rows with these keys, in chunks."""
