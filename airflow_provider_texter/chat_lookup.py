@@ -54,6 +54,15 @@ class ChatsByPhone:
     def phones_searched(self) -> int:
         return len(self._answers)
 
+    def find(
+        self, phone_digits: str, channel_name: str | None, account_id: str | None, on_multiple_chats: str
+    ) -> list[str]:
+        """The chats to write for one phone, as ``on_multiple_chats`` says (see ``choose_chats``)."""
+        check_multiple_chat_policy(on_multiple_chats)
+        return choose_chats(
+            phone_digits, self.chat_ids(phone_digits, channel_name, account_id), on_multiple_chats
+        )
+
     def chat_ids(self, phone_digits: str, channel_name: str | None, account_id: str | None) -> list[str]:
         key = (phone_digits, channel_name, account_id)
         with self._lock:

@@ -89,3 +89,32 @@ CONNECTION_EXTRAS: tuple[ConnectionExtra[Any], ...] = (
     MAX_RETRY_WAIT,
     MAX_REQUESTS_PER_SECOND,
 )
+
+
+def form_widgets() -> dict[str, Any]:
+    """Extra fields of the connection form for Airflow < 3.2 (newer ones read ``conn-fields``).
+
+    Airflow accepts only String/Integer/Password/Boolean fields here: decimals are strings that the
+    connection settings parse. Airflow 3 turns these fields into its form's JSON Schema and never renders
+    them with Flask, so only wtforms is needed (the webserver of 3.0/3.1 ships it with the FAB provider;
+    without it Airflow shows no extra fields, for every provider).
+    """
+    from wtforms import IntegerField, StringField
+    from wtforms.validators import NumberRange, Optional
+
+    widgets: dict[str, Any] = {}
+    for extra in CONNECTION_EXTRAS:
+        if extra.kind == "integer":
+            validators = [Optional(), NumberRange(min=extra.minimum)]
+            widgets[extra.name] = IntegerField(
+                extra.label, validators, description=extra.help, default=extra.default
+            )
+        else:
+            default = None if extra.default is None else str(extra.default)
+            widgets[extra.name] = StringField(extra.label, description=extra.help, default=default)
+    return widgets
+
+
+def ui_field_behaviour() -> dict[str, Any]:
+    """Labels, hints and hidden fields of the connection form for Airflow < 3.2."""
+    return {"hidden_fields": HIDDEN_FIELDS, "relabeling": RELABELED_FIELDS, "placeholders": PLACEHOLDERS}

@@ -46,6 +46,11 @@ class TexterNoChatError(TexterPermanentError):
     """No chat has the contact phone a single-chat operator was given."""
 
 
+class TexterOutcomeUnknownError(TexterPermanentError):
+    """A call that messages a person got no clear answer after it may have reached Texter (read timeout,
+    reset, 5xx): it may have been applied, so neither the hook nor Airflow sends it again."""
+
+
 class TexterTransportError(TexterError):
     """No HTTP answer (connection refused or reset, timeout) even after the hook's retries."""
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from airflow_provider_texter.actions.action import Action
 from airflow_provider_texter.compat import BaseHook
 from airflow_provider_texter.hooks.texter import TexterHook
 
@@ -25,27 +26,17 @@ if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
     from openlineage.client.generated.base import OutputDatasetFacet
 
-# SqlToTexterOperator's ``operation`` values, which the single-chat operators share, and what the
-# label, assignment and resolve operators write.
-DATASET_NAMES = {
-    "crm_data": "chats.crmData",
-    "chat": "chats.properties",
-    "labels": "chats.labels",
-    "assign": "chats.assignment",
-    "resolve": "chats.status",
-}
-
 
 def texter_namespace(hook: TexterHook) -> str:
     """``texter://{host}`` of the project the hook's connection points at."""
     return f"texter://{urlsplit(hook.settings.base_url).netloc}"
 
 
-def chat_update_lineage(hook: TexterHook, operation: str) -> OperatorLineage:
+def chat_update_lineage(hook: TexterHook, action: Action) -> OperatorLineage:
     """What a single-chat operator wrote to: the CRM data or the properties of this project's chats."""
     from airflow.providers.openlineage.extractors import OperatorLineage
 
-    return OperatorLineage(outputs=[_chats_dataset(hook, operation)])
+    return OperatorLineage(outputs=[_chats_dataset(hook, action)])
 
 
 def sql_to_texter_lineage(
@@ -53,7 +44,7 @@ def sql_to_texter_lineage(
     sql: str,
     conn_id: str,
     texter_conn_id: str,
-    operation: str,
+    action: Action,
     column_map: Mapping[str, str | None] | None,
     rows_succeeded: int | None,
 ) -> OperatorLineage:
@@ -80,13 +71,13 @@ def sql_to_texter_lineage(
     if rows_succeeded is not None:
         output_facets["outputStatistics"] = OutputStatisticsOutputDatasetFacet(rowCount=rows_succeeded)
     texter_hook = TexterHook(texter_conn_id=texter_conn_id)
-    lineage.outputs = [_chats_dataset(texter_hook, operation, facets, output_facets)]
+    lineage.outputs = [_chats_dataset(texter_hook, action, facets, output_facets)]
     return lineage
 
 
 def _chats_dataset(
     hook: TexterHook,
-    operation: str,
+    action: Action,
     facets: dict[str, DatasetFacet] | None = None,
     output_facets: dict[str, OutputDatasetFacet] | None = None,
 ) -> OutputDataset:
@@ -94,7 +85,7 @@ def _chats_dataset(
 
     return OutputDataset(
         namespace=texter_namespace(hook),
-        name=DATASET_NAMES[operation],
+        name=action.dataset or action.name,
         facets=facets or {},
         outputFacets=output_facets or {},
     )

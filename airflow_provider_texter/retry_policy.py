@@ -6,10 +6,14 @@ import random
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
+from typing import Literal
 
 from airflow_provider_texter.connection_fields import BACKOFF_FACTOR, MAX_RETRIES, MAX_RETRY_WAIT
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+# final: the answer is the result (or its typed error); retry: send again after the delay; give_up: the
+# budget is spent; outcome_unknown: the request may have been applied and must not be sent again.
+Verdict = Literal["final", "retry", "give_up", "outcome_unknown"]
 MAX_BACKOFF_SECONDS = 30.0
 # Up to this share is added to a Retry-After: clients told the same moment do not all come back in it.
 RETRY_AFTER_JITTER = 0.2
@@ -32,6 +36,31 @@ class RetryPolicy:
     max_retries: int = MAX_RETRIES.default
     backoff_factor: float = BACKOFF_FACTOR.default
     max_retry_wait: float = MAX_RETRY_WAIT.default
+
+    def verdict(
+        self,
+        *,
+        status: int | None,
+        not_sent: bool,
+        may_resend: bool,
+        retry_number: int,
+        spent: float,
+        delay: float,
+        by_time_only: bool,
+    ) -> Verdict:
+        """What to do after one attempt: its ``status`` (None: no answer; ``not_sent``: it surely never
+        reached Texter, e.g. connection refused), and whether the request may be sent twice.
+
+        A 429 is a refusal and a request that never left was never seen: both are retried for every
+        call. A read timeout, a reset after sending and a 5xx may follow a request Texter applied: a
+        call that may not be sent twice (it messages a person) then ends with an unknown outcome.
+        """
+        refused = status == 429 or (status is None and not_sent)
+        if not refused and (status is None or status >= 500) and not may_resend:
+            return "outcome_unknown"
+        if status is not None and status not in RETRYABLE_STATUSES:
+            return "final"
+        return "retry" if self.allows(retry_number, spent, delay, by_time_only=by_time_only) else "give_up"
 
     def delay(self, retry_number: int, retry_after: float | None = None) -> float:
         """Seconds to wait before counted retry ``retry_number`` (1-based); ``Retry-After`` (plus up to

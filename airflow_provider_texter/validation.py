@@ -30,8 +30,6 @@ from airflow_provider_texter.exceptions import TexterValidationError
 DataSchema = Mapping[str, Any] | str | os.PathLike | Validator | None
 Unresolved = Callable[[Any], bool] | None  # tells values resolved only at run time, left unchecked
 
-CRM_DATA_CONTEXT = "Update CRM Data request"
-CHAT_PROPERTIES_CONTEXT = "Update Chat Properties request"
 TYPE_NAMES = {
     "object": "an object",
     "array": "an array",
@@ -66,20 +64,6 @@ REQUEST_VALIDATORS: dict[str, Draft202012Validator] = {
     for entry in files("airflow_provider_texter").joinpath("schemas").iterdir()
     if entry.name.endswith(".json")
 }
-CRM_DATA_VALIDATOR = REQUEST_VALIDATORS["update_crm_data"]
-CHAT_PROPERTIES_VALIDATOR = REQUEST_VALIDATORS["update_chat_properties"]
-
-# A shipped schema is an object schema, never a boolean one.
-_CRM_DATA_PROPERTIES = cast(Mapping[str, Any], CRM_DATA_VALIDATOR.schema)["properties"]
-MERGING_MODES: tuple[str, ...] = tuple(_CRM_DATA_PROPERTIES["mergingMode"]["enum"])
-CHAT_PROPERTIES: dict[str, str] = {
-    "display_name": "displayName",
-    "external_bot": "externalBot",
-    "crm_data": "crmData",
-    "crm_deep_link": "crmDeepLink",
-    "language": "language",
-}
-_API_NAMES = {**CHAT_PROPERTIES, **{api_name: api_name for api_name in CHAT_PROPERTIES.values()}}
 
 
 def to_json_value(value: Any, *, field: str, unresolved: Unresolved = None) -> Any:
@@ -102,13 +86,13 @@ def to_json_value(value: Any, *, field: str, unresolved: Unresolved = None) -> A
     ``unresolved`` is true (e.g. an XComArg when a DAG is parsed) are left as they are, unchecked.
     """
     problems: list[str] = []
-    result = _convert(value, field, problems, unresolved=unresolved)
+    result = convert_json(value, field, problems, unresolved=unresolved)
     if problems:
         raise TexterValidationError(problems)
     return result
 
 
-def _convert(value: Any, path: str, problems: list[str], depth: int = 0, unresolved: Unresolved = None):
+def convert_json(value: Any, path: str, problems: list[str], depth: int = 0, unresolved: Unresolved = None):
     if unresolved is not None and unresolved(value):
         return value
     if value is None or isinstance(value, (bool, int, str)):
@@ -116,7 +100,7 @@ def _convert(value: Any, path: str, problems: list[str], depth: int = 0, unresol
     if isinstance(value, Decimal):
         if value.is_finite():
             integral = value == value.to_integral_value()
-            return int(value) if integral else _convert(float(value), path, problems)
+            return int(value) if integral else convert_json(float(value), path, problems)
         problems.append(f"{path}: {'NaN' if value.is_nan() else _infinity(value)} is not a JSON value")
         return None
     if isinstance(value, float):
@@ -134,13 +118,15 @@ def _convert(value: Any, path: str, problems: list[str], depth: int = 0, unresol
         problems.append(f"{path}: nested deeper than {MAX_JSON_DEPTH} levels")
         return None
     if isinstance(value, (list, tuple)):
-        items = enumerate(value)
-        return [_convert(item, f"{path}[{index}]", problems, depth + 1, unresolved) for index, item in items]
+        return [
+            convert_json(item, f"{path}[{index}]", problems, depth + 1, unresolved)
+            for index, item in enumerate(value)
+        ]
     if isinstance(value, Mapping):
         converted = {}
         for key, item in value.items():
             if isinstance(key, str):
-                converted[key] = _convert(item, f"{path}.{key}", problems, depth + 1, unresolved)
+                converted[key] = convert_json(item, f"{path}.{key}", problems, depth + 1, unresolved)
             else:
                 problems.append(f"{path}: key {key!r} is not a string")
         return converted
@@ -201,63 +187,9 @@ def _schema_error(problem: str) -> TexterValidationError:
     return TexterValidationError([f"data_schema: {problem}"], context="CRM data contract")
 
 
-def crm_data_request(
-    data: Mapping[str, Any], merging_mode: str = "merge", *, data_schema: DataSchema = None
-) -> dict[str, Any]:
-    """The Update CRM Data body, checked against the request schema and the user's ``data_schema`` at once.
-
-    Raises one ``TexterValidationError`` whose ``problems`` hold every violation of both schemas.
-    """
-    user_validator = load_data_schema(data_schema)
-    conversion_problems: list[str] = []
-    body = {"data": _convert(data, "data", conversion_problems), "mergingMode": merging_mode}
-    if conversion_problems:
-        raise TexterValidationError(conversion_problems, context=CRM_DATA_CONTEXT)
-    problems = _problems(CRM_DATA_VALIDATOR, body)
-    if user_validator is not None:
-        problems += _problems(user_validator, body["data"], prefix=("data",))
-    if problems:
-        raise TexterValidationError(list(dict.fromkeys(problems)), context=CRM_DATA_CONTEXT)
-    return body
-
-
-def chat_properties_request(properties: Mapping[str, Any]) -> dict[str, Any]:
-    """The Update Chat Properties body, with API names; keys may be Python or API names, ``None`` = not given.
-
-    ``external_bot`` accepts the strings ``"true"``/``"false"`` (any case, as templates render them).
-    Problems name each field as the caller spelled it.
-    """
-    problems = [
-        f"{key}: is not a chat property (valid: {', '.join(CHAT_PROPERTIES)})"
-        for key in properties
-        if key not in _API_NAMES
-    ]
-    given: dict[str, str] = {}  # API name -> the caller's name, for messages
-    body: dict[str, Any] = {}
-    for key, value in properties.items():
-        if key not in _API_NAMES or value is None:
-            continue
-        api_name = _API_NAMES[key]
-        if api_name in given:
-            problems.append(f"{given[api_name]} and {key}: name the same property, give only one")
-            continue
-        given[api_name] = key
-        found = len(problems)
-        if api_name == "externalBot" and isinstance(value, str):
-            value = _boolean_text(value, key, problems)
-        value = _convert(value, key, problems)
-        if len(problems) == found:  # a property already found wrong is not checked twice
-            body[api_name] = value
-    if body or not problems:
-        problems += _problems(CHAT_PROPERTIES_VALIDATOR, body, rename=given)
-    if problems:
-        raise TexterValidationError(list(dict.fromkeys(problems)), context=CHAT_PROPERTIES_CONTEXT)
-    return body
-
-
 def check_request(schema_name: str, body: Any, *, context: str) -> None:
     """Check a request body against its shipped schema; one ``TexterValidationError`` lists every problem."""
-    problems = _problems(REQUEST_VALIDATORS[schema_name], body)
+    problems = schema_problems(REQUEST_VALIDATORS[schema_name], body)
     if problems:
         raise TexterValidationError(list(dict.fromkeys(problems)), context=context)
 
@@ -270,13 +202,13 @@ def boolean_argument(value: Any, field: str) -> Any:
     if not isinstance(value, str):
         return value
     problems: list[str] = []
-    result = _boolean_text(value, field, problems)
+    result = boolean_text(value, field, problems)
     if problems:
         raise TexterValidationError(problems, context="arguments")
     return result
 
 
-def _boolean_text(value: str, field: str, problems: list[str]) -> bool | None:
+def boolean_text(value: str, field: str, problems: list[str]) -> bool | None:
     text = value.strip().lower()
     if text in ("true", "false"):
         return text == "true"
@@ -284,7 +216,7 @@ def _boolean_text(value: str, field: str, problems: list[str]) -> bool | None:
     return None
 
 
-def _problems(
+def schema_problems(
     validator: Validator,
     instance: Any,
     *,

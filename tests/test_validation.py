@@ -10,18 +10,19 @@ from decimal import Decimal
 import pytest
 from jsonschema import Draft7Validator
 
-from airflow_provider_texter.compat import AirflowFailException
-from airflow_provider_texter.exceptions import TexterValidationError
-from airflow_provider_texter.validation import (
+from airflow_provider_texter.actions.update_chat_properties import (
     CHAT_PROPERTIES,
     CHAT_PROPERTIES_VALIDATOR,
+    chat_properties_request,
+)
+from airflow_provider_texter.actions.update_crm_data import (
     CRM_DATA_VALIDATOR,
     MERGING_MODES,
-    chat_properties_request,
     crm_data_request,
-    load_data_schema,
-    to_json_value,
 )
+from airflow_provider_texter.compat import AirflowFailException
+from airflow_provider_texter.exceptions import TexterValidationError
+from airflow_provider_texter.validation import load_data_schema, to_json_value
 
 PLAN_SCHEMA = {
     "type": "object",

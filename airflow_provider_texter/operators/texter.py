@@ -16,12 +16,22 @@ from collections.abc import Mapping, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_texter.actions.action import Action, Request
+from airflow_provider_texter.actions.assign_chat import ASSIGN_CHAT, ASSIGNEE_FIELDS, assign_chat_request
+from airflow_provider_texter.actions.manage_chat_labels import MANAGE_CHAT_LABELS
+from airflow_provider_texter.actions.resolve_chat import RESOLVE_CHAT
+from airflow_provider_texter.actions.update_chat_properties import (
+    CHAT_PROPERTIES,
+    UPDATE_CHAT_PROPERTIES,
+    chat_properties_request,
+)
+from airflow_provider_texter.actions.update_crm_data import UPDATE_CRM_DATA, crm_data_request
 from airflow_provider_texter.chat_lookup import check_multiple_chat_policy
 from airflow_provider_texter.compat import BaseOperator, ResolveMixin
 from airflow_provider_texter.exceptions import TexterNoChatError, TexterValidationError
-from airflow_provider_texter.hooks.texter import ASSIGNEE_FIELDS, TexterHook, assign_chat_request
+from airflow_provider_texter.hooks.texter import TexterHook
 from airflow_provider_texter.phones import default_region_of
-from airflow_provider_texter.validation import CHAT_PROPERTIES, DataSchema, boolean_argument, to_json_value
+from airflow_provider_texter.validation import DataSchema, boolean_argument, to_json_value
 
 if TYPE_CHECKING:
     from airflow.providers.openlineage.extractors import OperatorLineage
@@ -41,11 +51,11 @@ class BaseTexterChatOperator(BaseOperator):
     :param texter_conn_id: the ``texter`` connection to use.
     """
 
-    template_fields: Sequence[str] = ("chat_id", "phone")
+    template_fields: Sequence[str] = ("chat_id", "phone", "texter_conn_id")
     # Templated values are payloads: one ending in ".json" must never be read as a template file.
     template_ext: Sequence[str] = ()
-    # What the update writes, named as SqlToTexterOperator's ``operation`` (for OpenLineage).
-    operation: str
+    # The API call this operator makes (its body, XCom summary and lineage come from it).
+    action: Action
 
     def __init__(
         self,
@@ -102,10 +112,12 @@ class BaseTexterChatOperator(BaseOperator):
         chat_ids = self.chat_ids()
         updated_at = None
         for chat_id in chat_ids:
-            chat = self.send(chat_id)
-            self.log.info("Updated Texter chat %s: %s", chat_id, ", ".join(self.written()))
+            request = self.request(chat_id)
+            chat = self.hook.send(request)
+            written = self.action.written_fields(request.body)
+            self.log.info("Updated Texter chat %s: %s", chat_id, ", ".join(written))
             updated_at = chat.get("updatedAt") if isinstance(chat, Mapping) else None
-        result = {"chat_id": chat_ids[0], **self.summary(), "written": self.written()}
+        result = {"chat_id": chat_ids[0], **self.action.summary(request.body), "written": written}
         result["updated_at"] = updated_at
         if self.phone is not None:  # a phone may have several chats (on_multiple_chats="all")
             result["chat_ids"] = chat_ids
@@ -127,23 +139,15 @@ class BaseTexterChatOperator(BaseOperator):
             raise TexterNoChatError(f"no Texter chat has the contact phone {self.phone!r}")
         return chat_ids
 
-    def send(self, chat_id: str) -> Any:
-        """The one hook call of this operator, for one chat."""
+    def request(self, chat_id: str) -> Request:
+        """The checked request of this operator's call for one chat, built from its arguments."""
         raise NotImplementedError
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> OperatorLineage:
         """OpenLineage: the chats of this Texter project whose CRM data or properties the task wrote."""
         from airflow_provider_texter.lineage import chat_update_lineage
 
-        return chat_update_lineage(self.hook, self.operation)
-
-    def written(self) -> list[str]:
-        """The keys this update wrote, as the API names them."""
-        raise NotImplementedError
-
-    def summary(self) -> dict[str, Any]:
-        """Settings of this update a downstream task may need, besides the chat and the keys."""
-        return {}
+        return chat_update_lineage(self.hook, self.action)
 
 
 def _resolved_at_run_time(value: Any) -> bool:
@@ -168,9 +172,9 @@ class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
     :param texter_conn_id: the ``texter`` connection to use.
     """
 
-    template_fields: Sequence[str] = ("chat_id", "phone", "data", "merging_mode")
+    template_fields: Sequence[str] = (*BaseTexterChatOperator.template_fields, "data", "merging_mode")
     template_fields_renderers = {"data": "json"}
-    operation = "crm_data"
+    action = UPDATE_CRM_DATA
 
     def __init__(
         self,
@@ -186,14 +190,9 @@ class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
         self.data_schema = data_schema
         self.check_json_arguments()
 
-    def send(self, chat_id: str) -> Any:
-        return self.hook.update_crm_data(chat_id, self.data, self.merging_mode, data_schema=self.data_schema)
-
-    def written(self) -> list[str]:
-        return list(self.data)
-
-    def summary(self) -> dict[str, Any]:
-        return {"merging_mode": self.merging_mode}
+    def request(self, chat_id: str) -> Request:
+        body = crm_data_request(self.data, self.merging_mode, data_schema=self.data_schema)
+        return self.action.addressed(chat_id=chat_id, body=body)
 
 
 class TexterUpdateChatOperator(BaseTexterChatOperator):
@@ -212,9 +211,9 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
     :param texter_conn_id: the ``texter`` connection to use.
     """
 
-    template_fields: Sequence[str] = ("chat_id", "phone", *CHAT_PROPERTIES)
+    template_fields: Sequence[str] = (*BaseTexterChatOperator.template_fields, *CHAT_PROPERTIES)
     template_fields_renderers = {"crm_data": "json"}
-    operation = "chat"
+    action = UPDATE_CHAT_PROPERTIES
 
     def __init__(
         self,
@@ -234,7 +233,7 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
         self.language = language
         self.check_json_arguments()
 
-    def send(self, chat_id: str) -> Any:
+    def request(self, chat_id: str) -> Request:
         if self.crm_data is not None:
             self.log.warning(
                 "crm_data REPLACES the whole CRM data of chat %s: keys missing from it are deleted. "
@@ -242,10 +241,7 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
                 "merging_mode='merge' (or assign, defaults, defaultsDeep).",
                 chat_id,
             )
-        return self.hook.update_chat(chat_id, self.properties())
-
-    def written(self) -> list[str]:
-        return [CHAT_PROPERTIES[name] for name in self.properties()]
+        return self.action.addressed(chat_id=chat_id, body=chat_properties_request(self.properties()))
 
     def properties(self) -> dict[str, Any]:
         """The properties given (not None), by their Python names."""
@@ -268,8 +264,8 @@ class TexterUpdateLabelsOperator(BaseTexterChatOperator):
     :param texter_conn_id: the ``texter`` connection to use.
     """
 
-    template_fields: Sequence[str] = ("chat_id", "phone", "add", "remove", "set")
-    operation = "labels"
+    template_fields: Sequence[str] = (*BaseTexterChatOperator.template_fields, "add", "remove", "set")
+    action = MANAGE_CHAT_LABELS
 
     def __init__(
         self,
@@ -291,23 +287,11 @@ class TexterUpdateLabelsOperator(BaseTexterChatOperator):
         self.create_missing_labels = create_missing_labels
         self.check_json_arguments()
 
-    def send(self, chat_id: str) -> Any:
-        return self.hook.update_labels(
-            chat_id,
-            add=self.add,
-            remove=self.remove,
-            set=self.set,
-            create_missing_labels=self.create_missing_labels,
+    def request(self, chat_id: str) -> Request:
+        """Label names resolved to ids (read once per hook; unknown ones created when asked)."""
+        return self.hook.labels.change(
+            chat_id, add=self.add, remove=self.remove, set=self.set, create_missing=self.create_missing_labels
         )
-
-    def written(self) -> list[str]:
-        return ["labels"]
-
-    def summary(self) -> dict[str, Any]:
-        """The operation with label ids (names resolved by the hook, which cached them while sending)."""
-        operations = {"add": self.add, "remove": self.remove, "set": self.set}
-        ((operation, labels),) = ((name, value) for name, value in operations.items() if value is not None)
-        return {operation: self.hook.label_ids(labels)}
 
 
 class TexterAssignChatOperator(BaseTexterChatOperator):
@@ -321,8 +305,8 @@ class TexterAssignChatOperator(BaseTexterChatOperator):
     :param texter_conn_id: the ``texter`` connection to use.
     """
 
-    template_fields: Sequence[str] = ("chat_id", "phone", *ASSIGNEE_FIELDS)
-    operation = "assign"
+    template_fields: Sequence[str] = (*BaseTexterChatOperator.template_fields, *ASSIGNEE_FIELDS)
+    action = ASSIGN_CHAT
 
     def __init__(
         self,
@@ -347,15 +331,9 @@ class TexterAssignChatOperator(BaseTexterChatOperator):
         assign_chat_request(chat_id="any chat", phone=None, **assignee)
         self.check_json_arguments()
 
-    def send(self, chat_id: str) -> Any:
+    def request(self, chat_id: str) -> Request:
         # A phone is resolved to its chats by the base class, so the API never has to pick one.
-        return self.hook.assign_chat(chat_id=chat_id, **self.assignee())
-
-    def written(self) -> list[str]:
-        return [api_name for name, api_name in ASSIGNEE_FIELDS.items() if getattr(self, name) is not None]
-
-    def summary(self) -> dict[str, Any]:
-        return {name: value for name, value in self.assignee().items() if value is not None}
+        return self.action.addressed(body=assign_chat_request(chat_id=chat_id, phone=None, **self.assignee()))
 
     def assignee(self) -> dict[str, str | None]:
         return {name: getattr(self, name) for name in ASSIGNEE_FIELDS}
@@ -370,19 +348,14 @@ class TexterResolveChatOperator(BaseTexterChatOperator):
     :param texter_conn_id: the ``texter`` connection to use.
     """
 
-    template_fields: Sequence[str] = ("chat_id", "phone", "notify_client")
-    operation = "resolve"
+    template_fields: Sequence[str] = (*BaseTexterChatOperator.template_fields, "notify_client")
+    action = RESOLVE_CHAT
 
     def __init__(self, *, notify_client: bool | str = False, **kwargs: Any):
         super().__init__(**kwargs)
         self.notify_client = notify_client
         self.check_json_arguments()
 
-    def send(self, chat_id: str) -> Any:
-        return self.hook.resolve_chat(chat_id, notify_client=self.notify_client)
-
-    def written(self) -> list[str]:
-        return ["status"]
-
-    def summary(self) -> dict[str, Any]:
-        return {"notify_client": boolean_argument(self.notify_client, "notify_client")}
+    def request(self, chat_id: str) -> Request:
+        body = {"notifyClient": boolean_argument(self.notify_client, "notify_client")}
+        return self.action.request(chat_id=chat_id, body=body)

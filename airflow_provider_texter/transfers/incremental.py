@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
+from airflow_provider_texter.actions.action import Action, RowOptions
 from airflow_provider_texter.exceptions import TexterPermanentError, TexterValidationError
-from airflow_provider_texter.transfers.row_sync import RowTask, SyncSummary
+from airflow_provider_texter.transfers.rows import RowTask
+from airflow_provider_texter.transfers.run_report import SyncSummary
 from airflow_provider_texter.transfers.sync_lease import SyncLease
 from airflow_provider_texter.transfers.sync_state import (
     MAX_KEY_LENGTH,
@@ -21,12 +24,13 @@ class TooManyRemovedError(TexterPermanentError):
 
 
 class IncrementalSync:
-    """Marks the rows whose request Texter already confirmed, and commits what this run confirms.
+    """Decides which rows Texter already confirmed, and commits what this run confirms.
 
     :param full_refresh: send every row anyway (the state is rewritten from what Texter confirms).
     :param preview: read the state if there is one, but write neither it nor the lease.
     :param walks_departures: the run will ask for ``departures()`` (a preview then remembers the keys
-        it saw, since it stamps nothing in the table).
+        it saw, since it stamps nothing in the table), and a row also takes back what it wrote before
+        and writes no more (``Action.rewritten_payload``).
     """
 
     def __init__(
@@ -34,16 +38,17 @@ class IncrementalSync:
         state: SyncState,
         lease: SyncLease,
         *,
-        operation: str,
-        merging_mode: str | None,
+        action: Action,
+        options: RowOptions,
         full_refresh: bool = False,
         preview: bool = False,
         walks_departures: bool = False,
     ) -> None:
         self.state = state
         self.lease = lease
-        self.operation = operation
-        self.merging_mode = merging_mode
+        self.action = action
+        self.options = options
+        self.walks_departures = walks_departures
         self.full_refresh = full_refresh
         self.preview = preview
         self._readable = True
@@ -58,43 +63,56 @@ class IncrementalSync:
         self.lease.claim()
         self.state.create()
 
-    def classify(self, tasks: Sequence[RowTask]) -> None:
-        """Give each row its fingerprint; mark it unchanged, or as a duplicate key of this run."""
-        keyed = []
-        for task in tasks:
-            if task.problem:
-                continue
-            try:
-                if len(task.key_value) > MAX_KEY_LENGTH:
-                    raise TexterValidationError([f"key is longer than {MAX_KEY_LENGTH} characters"])
-                task.fingerprint = request_fingerprint(self.operation, self.merging_mode, task.payload)
-            except TexterValidationError as error:
-                task.problem = f"row {task.row_number}: " + "; ".join(error.problems)
-                continue
-            except (ValueError, RecursionError) as error:  # a value the fingerprint cannot encode
-                task.problem = f"row {task.row_number}: {type(error).__name__}: {error}"
-                continue
-            keyed.append(task)
-        keys = [task.key_value for task in keyed]
+    def decide(self, tasks: Sequence[RowTask]) -> list[RowTask]:
+        """Each row with its fingerprint, marked unchanged, or failed as a repeated key of this run."""
+        fingerprinted = [self._fingerprinted(task) for task in tasks]
+        keys = [task.key for task in fingerprinted if not task.problem]
         stored: dict[str, StoredRow] = {}
         seen_earlier: set[str] = set()
         if self._readable:
             stored, seen_earlier = self.state.look_up(keys, mark_seen=not self.preview)
         seen_in_chunk: set[str] = set()
-        for task in keyed:
-            row = stored.get(task.key_value)
+        decided = []
+        for task in fingerprinted:
+            if task.problem:
+                decided.append(task)
+                continue
+            row = stored.get(task.key)
             if self._seen_in_preview is not None:
-                self._seen_in_preview.add(task.key_value)
-            if task.key_value in seen_earlier or task.key_value in seen_in_chunk:
-                task.problem = (
+                self._seen_in_preview.add(task.key)
+            if task.key in seen_earlier or task.key in seen_in_chunk:
+                problem = (
                     f"row {task.row_number}: {task.chat_key} appears more than once in the result; "
                     "a stateful sync needs one row per key"
                 )
-                task.fingerprint = None  # the earlier row of this key keeps the state
+                task = replace(
+                    task, problem=problem, fingerprint=None
+                )  # the key's earlier row keeps the state
             elif row is not None:
-                task.previously_written = row.written
-                task.unchanged = row.fingerprint == task.fingerprint and not self.full_refresh
-            seen_in_chunk.add(task.key_value)
+                unchanged = row.fingerprint == task.fingerprint and not self.full_refresh
+                payload = task.payload
+                if self.walks_departures:
+                    payload = self.action.rewritten_payload(payload, row.written, self.options)
+                task = replace(task, unchanged=unchanged, payload=payload)
+            seen_in_chunk.add(task.key)
+            decided.append(task)
+        return decided
+
+    def _fingerprinted(self, task: RowTask) -> RowTask:
+        """The task with the digest of its request, or with the problem that kept it from having one."""
+        if task.problem:
+            return task
+        try:
+            if len(task.key) > MAX_KEY_LENGTH:
+                raise TexterValidationError([f"key is longer than {MAX_KEY_LENGTH} characters"])
+            setting = self.action.fingerprint_setting(self.options)
+            return replace(
+                task, fingerprint=request_fingerprint(self.action.operation or "", setting, task.payload)
+            )
+        except TexterValidationError as error:
+            return replace(task, problem=f"row {task.row_number}: " + "; ".join(error.problems))
+        except (ValueError, RecursionError) as error:  # a value the fingerprint cannot encode
+            return replace(task, problem=f"row {task.row_number}: {type(error).__name__}: {error}")
 
     def departures(
         self, page_size: int, *, max_count: int | None = None, max_ratio: float | None = None

@@ -8,16 +8,15 @@ from contextlib import ExitStack, suppress
 
 import pytest
 
-from airflow_provider_texter.endpoints import (
-    ENDPOINTS,
+from airflow_provider_texter.actions import (
+    ACTIONS,
     MANAGE_CHAT_LABELS,
-    PLAIN_OK,
     RESOLVE_CHAT,
     SEARCH_CHATS,
-    SUCCESS,
     UPDATE_CHAT_PROPERTIES,
     UPDATE_CRM_DATA,
 )
+from airflow_provider_texter.actions.endpoint import PLAIN_OK, SUCCESS
 from airflow_provider_texter.exceptions import (
     TexterAuthError,
     TexterBadRequestError,
@@ -29,6 +28,7 @@ from airflow_provider_texter.retry_policy import RetryPolicy
 from airflow_provider_texter.sandbox import TexterSandbox, make_chat
 from airflow_provider_texter.validation import REQUEST_VALIDATORS
 
+ENDPOINTS = [action.endpoint for action in ACTIONS]
 YAEL = "5eed00000000000000000001"  # seeded: labels ["vip"]
 ALL_SCOPES = {"Manage all chats", "List all chats", "Manage labels"}
 
@@ -107,16 +107,22 @@ def test_call_quotes_the_id_as_one_path_segment_and_returns_the_answer(connect, 
     assert (request.method, request.path, request.chat_id) == ("POST", f"/chats/{YAEL}/crm-data", YAEL)
 
 
+def expecting(action, answer_shape):
+    """The action with an endpoint that promises another answer shape."""
+    return dataclasses.replace(action, endpoint=dataclasses.replace(action.endpoint, answers=(answer_shape,)))
+
+
 @pytest.mark.parametrize(
-    ("endpoint", "body", "answer"),
+    ("action", "body", "answer"),
     [
-        (dataclasses.replace(RESOLVE_CHAT, answers=(PLAIN_OK,)), {}, "{'success': True}"),
-        (dataclasses.replace(UPDATE_CHAT_PROPERTIES, answers=(SUCCESS,)), {"language": "he"}, "{'_id': "),
+        (expecting(RESOLVE_CHAT, PLAIN_OK), {}, "{'success': True}"),
+        (expecting(UPDATE_CHAT_PROPERTIES, SUCCESS), {"language": "he"}, "{'_id': "),
     ],
     ids=["plain OK expected", "success expected"],
 )
-def test_an_answer_of_another_shape_is_an_error(connect, texter_sandbox, endpoint, body, answer):
+def test_an_answer_of_another_shape_is_an_error(connect, texter_sandbox, action, body, answer):
+    endpoint = action.endpoint
     with pytest.raises(TexterClientError, match="unexpected answer") as odd:
-        connect().call(endpoint, chat_id=YAEL, body=body)
+        connect().call(action, chat_id=YAEL, body=body)
     assert answer in str(odd.value) and f"expected {endpoint.answers[0]}" in str(odd.value)
     assert len(texter_sandbox.requests) == 1  # not retried: the same request would get the same answer

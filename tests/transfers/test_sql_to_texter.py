@@ -279,7 +279,7 @@ def test_bad_arguments_are_reported_together_before_the_query(sqlite_warehouse, 
         run(sqlite_warehouse, sql="SELECT 1", operation="crm", chat_id_column="a", phone_column="b",
             rejected_rows_table="x; drop table y", max_failed_ratio=2, max_workers=0)  # fmt: skip
     assert error.value.problems == [
-        "operation: 'crm' is not one of crm_data, chat, labels, assign",
+        "operation: 'crm' is not one of crm_data, chat, labels, assign, unsubscribe, resubscribe",
         "chat_id_column and phone_column: give exactly one of them",
         "max_failed_ratio: must be between 0 and 1, got 2",
         "max_workers: must be from 1 to 64, got 0",
