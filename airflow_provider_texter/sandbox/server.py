@@ -31,7 +31,8 @@ class TexterSandbox:
     Every API request goes through, in this order: it is recorded, a queued (or random) fault answers
     it, drops, stalls it without touching state, ``latency_ms`` is slept, the rate limit may answer
     429, the token is checked (401), then the route (404), the token's scopes (403) and the endpoint
-    itself; the ``cut`` and ``bad_gzip`` faults then break the answer of a request that was applied.
+    itself; the ``cut``, ``bad_gzip``, ``apply_then_stall`` and ``apply_then_status`` faults then break
+    or replace the answer of a request that was applied (see ``faults.py``).
 
     :param token: the API token clients must send as ``Authorization: Bearer <token>``.
     :param port: 0 picks a free port; read ``port``/``base_url`` after ``start()``.
@@ -176,6 +177,17 @@ class TexterSandbox:
         """Accept the next ``count`` API requests and never answer them: clients meet their timeout."""
         self._faults.add(count, Fault("stall"))
 
+    def apply_then_stall_next(self, count: int) -> None:
+        """Apply the next ``count`` API requests, then never answer them: clients meet their read timeout
+        after Texter acted."""
+        self._faults.add(count, Fault("apply_then_stall"))
+
+    def apply_then_fail_next(
+        self, count: int, status: int = 502, retry_after: int | str | None = None
+    ) -> None:
+        """Apply the next ``count`` API requests, then answer each with ``status`` instead of its answer."""
+        self._faults.add(count, Fault("apply_then_status", status, retry_after))
+
     def cut_next(self, count: int) -> None:
         """Apply the next ``count`` API requests, then cut each answer in the middle of its body."""
         self._faults.add(count, Fault("cut"))
@@ -216,6 +228,8 @@ class TexterSandbox:
             authorization_ok=authorized,
             timestamp=arrived,
         )
+        if fault is not None and fault.withholds_answer:
+            self._stopping.wait(STALL_SECONDS)  # recorded first: a test may count it while it stalls
         if response is None:
             return None
         return fault.break_answer(_encode(response)) if fault else _encode(response)
@@ -223,18 +237,21 @@ class TexterSandbox:
     def _answer(
         self, request: api.ApiRequest, fault: Fault | None, authorization: str
     ) -> api.Response | None:
-        """The answer before encoding; None drops the connection. Faults that break only the answer
-        (``cut``, ``bad_gzip``) let the request through; the others answer in its place."""
-        if fault is not None and not fault.applies_request:
-            if fault.kind == "stall":
-                self._stopping.wait(STALL_SECONDS)
-            return _fault_response(fault, authorization) if fault.kind == "status" else None
+        """The answer before encoding; None means no answer (a reset, or a stall then a reset).
+
+        A fault that refuses the request answers in its place before anything else; the others let it
+        through (latency, rate limit, checks, the endpoint) and then replace or break its answer.
+        """
+        if fault is not None and fault.refuses_request:
+            return fault.answer(None, authorization)
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
         wait = self._bucket.take(self.rate_limit, self.burst)
         if wait:
-            return api.message(429, "Too many requests", (("Retry-After", str(max(1, math.ceil(wait)))),))
-        return api.respond(request, self._state, self.scopes)
+            applied = api.message(429, "Too many requests", (("Retry-After", str(max(1, math.ceil(wait)))),))
+        else:
+            applied = api.respond(request, self._state, self.scopes)
+        return applied if fault is None else fault.answer(applied, authorization)
 
     def _admin(self, method: str, path: str, body: bytes) -> Outgoing:
         """Views and fault injection for a sandbox in another process: no token, no rate limit, not recorded.
@@ -282,16 +299,6 @@ def _encode(response: api.Response) -> Outgoing:
     else:
         body = json.dumps(response.payload, separators=(",", ":")).encode()
     return Outgoing(response.status, body, response.headers, response.content_type)
-
-
-def _fault_response(fault: Fault, authorization: str) -> api.Response:
-    """The error answer of a ``status`` fault (its status is set: ``Fault`` checks it)."""
-    status = fault.status or 500
-    headers = () if fault.retry_after is None else (("Retry-After", str(fault.retry_after)),)
-    text = f"Injected failure: HTTP {status}"
-    if fault.echo_authorization:
-        text += f" (request sent Authorization: {authorization})"
-    return api.message(status, text, headers)
 
 
 def _count_by_status(records: list[RecordedRequest]) -> dict[str, int]:
