@@ -107,10 +107,12 @@ class FaultQueue:
             with self._lock:
                 self._pending.append([fault, count])
 
-    def fail_randomly(self, share: float, fault: Fault | None, seed: int = 0) -> None:
-        """From now on, fail each request with probability ``share`` (0 stops it); same seed, same picks."""
+    def fail_randomly(self, share: float, status: int = 503, seed: int = 0) -> None:
+        """From now on, answer each request ``status`` with probability ``share`` (0 stops it); same seed,
+        same picks."""
         if not 0 <= share <= 1:
             raise ValueError(f"share must be from 0 to 1, got {share}")
+        fault = Fault("status", status) if share else None
         with self._lock:
             self._random_fault, self._random_share = fault, share
             self._random = random.Random(seed)

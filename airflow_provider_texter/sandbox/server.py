@@ -13,15 +13,17 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from . import api
+from .admin import PREFIX as ADMIN_PREFIX
+from .admin import AdminTarget, admin_answer
 from .agents import Agent, AgentDirectory
 from .faults import STALL_SECONDS, Fault, FaultQueue
 from .labels import DEFAULT_COLOR, LabelStore, new_label
+from .optouts import OptOutStore, opt_out_request
 from .rate_limit import TokenBucket
 from .recording import RecordedRequest, RequestLog
 from .store import ChatStore
 from .transport import Incoming, Outgoing, SandboxHTTPServer
 
-ADMIN_PATH = "/_sandbox/"
 POLL_SECONDS = 0.01  # how soon the accept loop notices stop(): fixtures stop a sandbox per test
 
 
@@ -71,9 +73,10 @@ class TexterSandbox:
         self.burst = burst
         self.scopes = None if scopes is None else frozenset(scopes)
         self._store = ChatStore(chats or ())
-        self._state = api.SandboxState(self._store, LabelStore(), AgentDirectory())
+        self._state = api.SandboxState(self._store, LabelStore(), AgentDirectory(), OptOutStore(self._store))
         self._log = RequestLog()
         self._faults = FaultQueue()
+        self._admin_target = AdminTarget(self._state, self._faults, self._log)
         self._bucket = TokenBucket()
         self._stopping = threading.Event()  # ends stalled requests when the sandbox stops
         self._server: SandboxHTTPServer | None = None
@@ -147,6 +150,21 @@ class TexterSandbox:
         """The agents Assign Chat knows: three seeded ones (``agents.SEEDED_AGENTS``), then those added."""
         return self._state.agents.all()
 
+    def unsubscribe(self, phone: str, account_id: str | None = None, *, title: str | None = None) -> None:
+        """Opt ``phone`` out of templates from ``account_id`` (None: every WhatsApp channel), as if the
+        contact had replied "הסר"; the contact's WhatsApp chats get ``unsubscribed: true``.
+
+        ``title`` defaults to the WhatsApp name of the contact's chat, if any. ValueError for a bad phone.
+        """
+        opt_out = {"phone": phone} | ({} if account_id is None else {"accountId": account_id})
+        self._state.opt_outs.unsubscribe(*opt_out_request(opt_out), title=title)
+
+    @property
+    def unsubscribed(self) -> list[dict]:
+        """Every opt-out, oldest first: ``{"phone": "+972...", "accountId", "title", "at"}`` (``accountId``
+        None: every WhatsApp channel; ``at``: epoch ms)."""
+        return [opt_out.admin_view() for opt_out in self._state.opt_outs.all()]
+
     @property
     def requests(self) -> list[RecordedRequest]:
         """The answered API requests so far, in arrival order (admin requests are not recorded)."""
@@ -202,11 +220,11 @@ class TexterSandbox:
         The picks come from ``random.Random(seed)``: the same seed and request order fail the same
         requests. ``share`` 0 stops it.
         """
-        self._faults.fail_randomly(share, Fault("status", status) if share else None, seed)
+        self._faults.fail_randomly(share, status, seed)
 
     def _respond(self, incoming: Incoming) -> Outgoing | None:
         path, _, query_string = incoming.target.partition("?")
-        if path.startswith(ADMIN_PATH):
+        if path.startswith(ADMIN_PREFIX):
             return self._admin(incoming.method, path, incoming.body)
         arrived = time.monotonic()
         slot = self._log.arrive()
@@ -253,34 +271,12 @@ class TexterSandbox:
             applied = api.respond(request, self._state, self.scopes)
         return applied if fault is None else fault.answer(applied, authorization)
 
-    def _admin(self, method: str, path: str, body: bytes) -> Outgoing:
-        """Views and fault injection for a sandbox in another process: no token, no rate limit, not recorded.
-
-        ``POST faults`` takes ``{"kind", "count", "status"?, "retry_after"?, "echo_authorization"?}``
-        (kinds in ``faults.py``); ``POST random-failures`` takes ``{"share", "status"?, "seed"?}``.
-        """
-        if method == "POST" and path in (ADMIN_PATH + "faults", ADMIN_PATH + "random-failures"):
-            try:
-                settings = json.loads(body)
-                if path.endswith("/faults"):
-                    count = settings.pop("count")
-                    self._faults.add(count, Fault(**settings))
-                else:
-                    self.fail_randomly(**settings)
-            except (ValueError, TypeError, KeyError) as error:
-                return _encode(api.message(400, f"bad fault: {error}"))
-            return _encode(api.Response(200, {"success": True}))
-        if method == "GET" and path == ADMIN_PATH + "chats":
-            return _encode(api.Response(200, {"chats": list(self._store.all().values())}))
-        if method == "GET" and path == ADMIN_PATH + "requests":
-            records = self._log.snapshot()
-            return _encode(api.Response(200, {"count": len(records), "by_status": _count_by_status(records)}))
-        if method == "GET" and path == ADMIN_PATH + "answers":
-            # when each request arrived (time.monotonic(), comparable across processes on one machine),
-            # for which chat, and the answer: how clients sharing this sandbox split its rate limit
-            answers = [[record.timestamp, record.chat_id, record.status] for record in self._log.snapshot()]
-            return _encode(api.Response(200, {"answers": answers}))
-        return _encode(api.message(404, "Not found"))
+    def _admin(self, method: str, path: str, raw_body: bytes) -> Outgoing:
+        """Views, faults and seeding for a sandbox in another process (see ``admin.py``)."""
+        body_is_json, body = _decode_body(raw_body)
+        if not body_is_json:
+            return _encode(api.message(400, "body is not valid JSON"))
+        return _encode(admin_answer(self._admin_target, method, path, body))
 
 
 def _decode_body(raw: bytes) -> tuple[bool, Any]:
@@ -299,12 +295,3 @@ def _encode(response: api.Response) -> Outgoing:
     else:
         body = json.dumps(response.payload, separators=(",", ":")).encode()
     return Outgoing(response.status, body, response.headers, response.content_type)
-
-
-def _count_by_status(records: list[RecordedRequest]) -> dict[str, int]:
-    """Requests by status code, ``reset`` for dropped connections."""
-    counts: dict[str, int] = {}
-    for record in records:
-        key = "reset" if record.status is None else str(record.status)
-        counts[key] = counts.get(key, 0) + 1
-    return dict(sorted(counts.items()))

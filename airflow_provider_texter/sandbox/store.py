@@ -57,6 +57,13 @@ class ChatStore:
         with self._lock:
             return dict(self._chats)
 
+    def with_contact(self, contact: str) -> list[dict]:
+        """The chats whose contact id (``channelInfo.id``) is exactly ``contact``, on any channel."""
+        with self._lock:
+            ids = self._ids_by_phone_end.get(contact[-PHONE_INDEX_DIGITS:], ())
+            chats = [self._chats[chat_id] for chat_id in ids]
+        return [chat for chat in chats if contact_digits(chat) == contact]
+
     def update_crm_data(self, chat_id: str, data: dict, merging_mode: str) -> dict:
         """Merge ``data`` into the chat's crmData as Update CRM Data does; KeyError for an unknown chat."""
         with self._lock:
