@@ -14,6 +14,13 @@ No token, no rate limit, not in the request log. A body that cannot be used is a
   contacts out of templates as if they had replied "הסר" (their WhatsApp chats get the flag).
 - ``GET /_sandbox/unsubscribed`` -> ``{"unsubscribed": [{"phone", "accountId", "title", "at"}, ...]}``,
   oldest first; ``accountId`` null means every WhatsApp channel, ``at`` is epoch ms.
+- ``POST /_sandbox/templates`` a Template object as List All Templates shows it: stored (replacing the
+  one with its name on its number).
+- ``POST /_sandbox/messages`` ``{"chatId", "text", "direction"?: "incoming", "type"?: "text"}``: a new
+  message in the chat, now, answered as Get Messages shows it; the chat moves to the top of Search Chats.
+- ``POST /_sandbox/delivery`` ``{"delivered_after_seconds", "seen_after_seconds"}``: when outgoing
+  messages become Delivered, then Seen (see ``delivery.py``).
+- ``POST /_sandbox/failing-phones`` ``{"phone", "error"?}``: messages sent to the phone from now on fail.
 """
 
 from __future__ import annotations
@@ -23,10 +30,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import api
+from .contacts import checked_contact
+from .delivery import DeliveryDelays
 from .faults import Fault, FaultQueue
 from .optouts import opt_out_request
 from .payloads import require_object
 from .recording import RecordedRequest, RequestLog
+from .state import SandboxState
 
 PREFIX = "/_sandbox/"
 
@@ -35,7 +45,7 @@ PREFIX = "/_sandbox/"
 class AdminTarget:
     """What the admin routes read and change: the API's state, the fault queue and the request log."""
 
-    state: api.SandboxState
+    state: SandboxState
     faults: FaultQueue
     log: RequestLog
 
@@ -95,6 +105,30 @@ def _unsubscribed(target: AdminTarget, body: Any) -> api.Response:
     )
 
 
+def _add_template(target: AdminTarget, body: Any) -> api.Response:
+    return api.Response(200, target.state.templates.add(body))
+
+
+def _add_message(target: AdminTarget, body: Any) -> api.Response:
+    require_object(body)
+    settings = {key: value for key, value in body.items() if key != "chatId"}
+    messages = target.state.messages
+    return api.Response(200, messages.view(messages.add(body["chatId"], **settings)))
+
+
+def _set_delivery(target: AdminTarget, body: Any) -> api.Response:
+    require_object(body)
+    target.state.messages.delivery.set_delays(DeliveryDelays(**body))
+    return api.Response(200, api.SUCCESS)
+
+
+def _fail_messages_to(target: AdminTarget, body: Any) -> api.Response:
+    require_object(body)
+    settings = {key: value for key, value in body.items() if key != "phone"}
+    target.state.messages.delivery.fail_messages_to(checked_contact(body["phone"]), **settings)
+    return api.Response(200, api.SUCCESS)
+
+
 def _count_by_status(records: list[RecordedRequest]) -> dict[str, int]:
     """Requests by status code, ``reset`` for dropped connections."""
     counts: dict[str, int] = {}
@@ -112,4 +146,8 @@ _ROUTES: dict[tuple[str, str], Callable[[AdminTarget, Any], api.Response]] = {
     ("GET", "answers"): _answers,
     ("POST", "unsubscribed"): _unsubscribe,
     ("GET", "unsubscribed"): _unsubscribed,
+    ("POST", "templates"): _add_template,
+    ("POST", "messages"): _add_message,
+    ("POST", "delivery"): _set_delivery,
+    ("POST", "failing-phones"): _fail_messages_to,
 }

@@ -7,21 +7,27 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from .agents import AgentDirectory
 from .assignment import NoChatWithPhone, assignment, check_resolve_body
 from .chat_labels import label_change
 from .chats import CHAT_STATUSES, public_view, search_view
-from .labels import LabelStore, UnknownLabel, label_changes, label_page, new_label
+from .labels import UnknownLabel, label_changes, label_page, new_label
 from .merging import MergeFailure
-from .optouts import OptOutStore, opt_out_request, unsubscribed_page
+from .messages import message_page
+from .optouts import opt_out_request, unsubscribed_page
 from .payloads import InvalidRequest, chat_properties, crm_data_update, search_filters
-from .store import ChatStore, UnknownChat
+from .state import SandboxState
+from .store import UnknownChat
+from .template_sends import send_template, template_send
+from .templates import template_filter
 
 BASE_PATH = "/server/api/v2"
 MANAGE_CHATS = "Manage all chats"
 LIST_CHATS = "List all chats"
 MANAGE_LABELS = "Manage labels"
-SCOPES = frozenset({MANAGE_CHATS, LIST_CHATS, MANAGE_LABELS})
+VIEW_CHATS = "View all chats"
+VIEW_TEMPLATES = "View template messages"
+SEND_TEMPLATES = "Send template messages"
+SCOPES = frozenset({MANAGE_CHATS, LIST_CHATS, MANAGE_LABELS, VIEW_CHATS, VIEW_TEMPLATES, SEND_TEMPLATES})
 SUCCESS = {"success": True}
 JSON = "application/json"
 PLAIN_TEXT = "text/plain; charset=utf-8"  # what Express's res.sendStatus(200) sends with its "OK"
@@ -38,16 +44,6 @@ class Response:
 
 
 OK = Response(200, "OK", content_type=PLAIN_TEXT)  # how Manage Labels, Update Label and Assign Chat answer
-
-
-@dataclass(frozen=True)
-class SandboxState:
-    """What the endpoints read and change; each part has its own lock."""
-
-    chats: ChatStore
-    labels: LabelStore
-    agents: AgentDirectory
-    opt_outs: OptOutStore
 
 
 @dataclass(frozen=True)
@@ -240,6 +236,19 @@ def _list_unsubscribed(request: ApiRequest, state: SandboxState) -> Response:
     return Response(200, [opt_out.listed() for opt_out in page])
 
 
+def _list_templates(request: ApiRequest, state: SandboxState) -> Response:
+    return Response(200, state.templates.listing(*template_filter(request.query)))
+
+
+def _send_template(request: ApiRequest, state: SandboxState) -> Response:
+    return Response(200, send_template(template_send(_json_body(request)), state))
+
+
+def _get_messages(request: ApiRequest, state: SandboxState) -> Response:
+    messages, min_time, max_time = state.messages.page(request.chat_id, message_page(request.query))
+    return Response(200, {"messages": messages, "minTime": min_time, "maxTime": max_time})
+
+
 # (method, path pattern, endpoint, scope). The docs say any valid token may list labels; reading one label
 # by id is taken to need no scope either.
 _ROUTES = (
@@ -258,4 +267,7 @@ _ROUTES = (
     ("POST", "/whatsapp/templates/subscribe", _subscribe, MANAGE_CHATS),
     ("GET", "/whatsapp/templates/unsubscribed", _list_unsubscribed, LIST_CHATS),
     ("GET", "/whatsapp/templates/unsubscribed/{account_id}", _list_unsubscribed, LIST_CHATS),
+    ("GET", "/whatsapp/templates", _list_templates, VIEW_TEMPLATES),
+    ("POST", "/whatsapp/templates/send", _send_template, SEND_TEMPLATES),
+    ("GET", "/messages/chat/{chat_id}", _get_messages, VIEW_CHATS),
 )

@@ -23,6 +23,14 @@ def contact_id(phone: str) -> str | None:
     return digits or None
 
 
+def checked_contact(phone: object) -> str:
+    """The contact id of a phone given to the sandbox's Python or admin API; ValueError when not a phone."""
+    contact = contact_id(phone) if isinstance(phone, str) else None
+    if contact is None:
+        raise ValueError(f"phone must be a phone number, got {phone!r}")
+    return contact
+
+
 def e164(contact: str) -> str:
     """The contact id with a plus, as List unsubscribed shows phones."""
     return f"+{contact}"

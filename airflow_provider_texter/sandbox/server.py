@@ -15,13 +15,15 @@ from urllib.parse import parse_qs
 from . import api
 from .admin import PREFIX as ADMIN_PREFIX
 from .admin import AdminTarget, admin_answer
-from .agents import Agent, AgentDirectory
+from .agents import Agent
+from .contacts import checked_contact
+from .delivery import DEFAULT_FAILURE, DeliveryDelays
 from .faults import STALL_SECONDS, Fault, FaultQueue
-from .labels import DEFAULT_COLOR, LabelStore, new_label
-from .optouts import OptOutStore, opt_out_request
+from .labels import DEFAULT_COLOR, new_label
+from .optouts import opt_out_request
 from .rate_limit import TokenBucket
 from .recording import RecordedRequest, RequestLog
-from .store import ChatStore
+from .state import SandboxState
 from .transport import Incoming, Outgoing, SandboxHTTPServer
 
 POLL_SECONDS = 0.01  # how soon the accept loop notices stop(): fixtures stop a sandbox per test
@@ -42,8 +44,8 @@ class TexterSandbox:
     :param rate_limit: requests per second allowed (None: unlimited); may be changed while running.
     :param burst: requests allowed at once when the bucket is full; default ``max(1, rate_limit)``.
     :param chats: chats to start with (copied; missing ``_id`` generated).
-    :param scopes: the token's scopes among "Manage all chats", "List all chats" and "Manage labels";
-        None: all of them.
+    :param scopes: the token's scopes among "Manage all chats", "List all chats", "Manage labels",
+        "View all chats", "View template messages" and "Send template messages"; None: all of them.
     """
 
     def __init__(
@@ -72,8 +74,7 @@ class TexterSandbox:
         self.rate_limit = rate_limit
         self.burst = burst
         self.scopes = None if scopes is None else frozenset(scopes)
-        self._store = ChatStore(chats or ())
-        self._state = api.SandboxState(self._store, LabelStore(), AgentDirectory(), OptOutStore(self._store))
+        self._state = SandboxState.starting_with(chats or ())
         self._log = RequestLog()
         self._faults = FaultQueue()
         self._admin_target = AdminTarget(self._state, self._faults, self._log)
@@ -119,16 +120,16 @@ class TexterSandbox:
 
     def add_chat(self, chat: dict) -> dict:
         """Store a copy of ``chat`` (e.g. from ``make_chat``) and return it as stored."""
-        return copy.deepcopy(self._store.add(chat))
+        return copy.deepcopy(self._state.chats.add(chat))
 
     def chat(self, chat_id: str) -> dict:
         """A copy of the stored chat; KeyError for an unknown id."""
-        return copy.deepcopy(self._store.get(chat_id))
+        return copy.deepcopy(self._state.chats.get(chat_id))
 
     @property
     def chats(self) -> dict[str, dict]:
         """A copy of every stored chat, by ``_id``."""
-        return copy.deepcopy(self._store.all())
+        return copy.deepcopy(self._state.chats.all())
 
     def add_label(self, label_id: str, name: str, color: str = DEFAULT_COLOR) -> dict:
         """Create a label as ``POST /labels`` does (same checks; ValueError for a bad or taken id)."""
@@ -164,6 +165,37 @@ class TexterSandbox:
         """Every opt-out, oldest first: ``{"phone": "+972...", "accountId", "title", "at"}`` (``accountId``
         None: every WhatsApp channel; ``at``: epoch ms)."""
         return [opt_out.admin_view() for opt_out in self._state.opt_outs.all()]
+
+    def add_template(self, template: dict) -> dict:
+        """Store a copy of ``template`` (e.g. from ``make_template``; ValueError naming what is wrong),
+        replacing the one with its name on its number."""
+        return copy.deepcopy(self._state.templates.add(template))
+
+    @property
+    def templates(self) -> list[dict]:
+        """A copy of every template, ``includeAll`` style: starts with ``templates.SEEDED_TEMPLATES``."""
+        return copy.deepcopy(self._state.templates.listing(None, include_all=True))
+
+    def add_message(
+        self, chat_id: str, text: str, *, direction: str = "incoming", type: str = "text"
+    ) -> dict:
+        """A new message in the chat, now (incoming unless told), as Get Messages shows it; the chat moves
+        to the top of Search Chats. KeyError for an unknown chat."""
+        message = self._state.messages.add(chat_id, text=text, direction=direction, type=type)
+        return self._state.messages.view(message)
+
+    def messages(self, chat_id: str) -> list[dict]:
+        """Every message of the chat, oldest first, with the delivery status it has now."""
+        return self._state.messages.of_chat(chat_id)
+
+    def set_delivery_delays(self, delivered_after_seconds: float, seen_after_seconds: float) -> None:
+        """When outgoing messages become Delivered, then Seen (or Failed): seconds after sending, applied
+        to messages already sent too (default 2 and 10; 0 and 0: every message Seen at once)."""
+        self._state.messages.delivery.set_delays(DeliveryDelays(delivered_after_seconds, seen_after_seconds))
+
+    def fail_messages_to(self, phone: str, error: str = DEFAULT_FAILURE) -> None:
+        """Messages sent to ``phone`` from now on go from Sent to Failed with ``error``."""
+        self._state.messages.delivery.fail_messages_to(checked_contact(phone), error)
 
     @property
     def requests(self) -> list[RecordedRequest]:
