@@ -21,6 +21,8 @@ No token, no rate limit, not in the request log. A body that cannot be used is a
 - ``POST /_sandbox/delivery`` ``{"delivered_after_seconds", "seen_after_seconds"}``: when outgoing
   messages become Delivered, then Seen (see ``delivery.py``).
 - ``POST /_sandbox/failing-phones`` ``{"phone", "error"?}``: messages sent to the phone from now on fail.
+- ``POST /_sandbox/search-drift`` ``{"every", "chat_ids"?}``: after every ``every`` Search Chats answers a
+  chat gets a new message and moves to the top (see ``drift.py``); ``{"every": 0}`` stops it.
 """
 
 from __future__ import annotations
@@ -129,6 +131,12 @@ def _fail_messages_to(target: AdminTarget, body: Any) -> api.Response:
     return api.Response(200, api.SUCCESS)
 
 
+def _drift_search(target: AdminTarget, body: Any) -> api.Response:
+    require_object(body)
+    target.state.drift.start(body["every"], tuple(body.get("chat_ids", ())))
+    return api.Response(200, api.SUCCESS)
+
+
 def _count_by_status(records: list[RecordedRequest]) -> dict[str, int]:
     """Requests by status code, ``reset`` for dropped connections."""
     counts: dict[str, int] = {}
@@ -150,4 +158,5 @@ _ROUTES: dict[tuple[str, str], Callable[[AdminTarget, Any], api.Response]] = {
     ("POST", "messages"): _add_message,
     ("POST", "delivery"): _set_delivery,
     ("POST", "failing-phones"): _fail_messages_to,
+    ("POST", "search-drift"): _drift_search,
 }

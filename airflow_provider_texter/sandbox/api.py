@@ -167,8 +167,11 @@ def _update_chat(request: ApiRequest, state: SandboxState) -> Response:
 
 
 def _search_chats(request: ApiRequest, state: SandboxState) -> Response:
-    page, total = state.chats.search(search_filters(request.query))
-    return Response(200, {"data": [search_view(chat) for chat in page], "total": total})
+    filters = search_filters(request.query)
+    page, total = state.chats.search(filters)
+    answer = Response(200, {"data": [search_view(chat) for chat in page], "total": total})
+    state.drift.after_search(filters, state.chats, state.messages)  # the next page sees the moved chat
+    return answer
 
 
 def _get_chat(request: ApiRequest, state: SandboxState) -> Response:

@@ -197,6 +197,12 @@ class TexterSandbox:
         """Messages sent to ``phone`` from now on go from Sent to Failed with ``error``."""
         self._state.messages.delivery.fail_messages_to(checked_contact(phone), error)
 
+    def drift_search(self, every: int, chat_ids: Iterable[str] = ()) -> None:
+        """After every ``every`` Search Chats answers, give a chat a new incoming message, so it moves to
+        the top while a client pages (``every`` 0 stops): by default the chat that search would list
+        last, else each of ``chat_ids`` in turn. See ``drift.py``."""
+        self._state.drift.start(every, tuple(chat_ids))
+
     @property
     def requests(self) -> list[RecordedRequest]:
         """The answered API requests so far, in arrival order (admin requests are not recorded)."""

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from .agents import AgentDirectory
 from .delivery import Delivery
+from .drift import SearchDrift
 from .labels import LabelStore
 from .messages import MessageStore
 from .optouts import OptOutStore
@@ -16,7 +17,8 @@ from .templates import SEEDED_TEMPLATES, TemplateStore
 
 @dataclass(frozen=True)
 class SandboxState:
-    """Chats, labels, agents, template opt-outs, templates, and messages with their delivery."""
+    """Chats, labels, agents, template opt-outs, templates, messages with their delivery, and the drift
+    of chats during Search Chats scans."""
 
     chats: ChatStore
     labels: LabelStore
@@ -24,6 +26,7 @@ class SandboxState:
     opt_outs: OptOutStore
     templates: TemplateStore
     messages: MessageStore
+    drift: SearchDrift
 
     @classmethod
     def starting_with(cls, chats: Iterable[dict]) -> SandboxState:
@@ -36,4 +39,5 @@ class SandboxState:
             opt_outs=OptOutStore(store),
             templates=TemplateStore(list(SEEDED_TEMPLATES)),
             messages=MessageStore(store, Delivery()),
+            drift=SearchDrift(),
         )
