@@ -22,6 +22,7 @@ from .merging import apply_merging_mode
 from .process import SandboxProcess, sandbox_process
 from .recording import RecordedRequest
 from .server import TexterSandbox
+from .templates import make_template
 
 __all__ = [
     "Agent",
@@ -31,5 +32,6 @@ __all__ = [
     "apply_merging_mode",
     "generate_chats",
     "make_chat",
+    "make_template",
     "sandbox_process",
 ]

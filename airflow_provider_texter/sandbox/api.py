@@ -7,20 +7,28 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from .agents import AgentDirectory
 from .assignment import NoChatWithPhone, assignment, check_resolve_body
 from .chat_labels import label_change
 from .chats import CHAT_STATUSES, public_view, search_view
-from .labels import LabelStore, UnknownLabel, label_changes, label_page, new_label
+from .labels import UnknownLabel, label_changes, label_page, new_label
 from .merging import MergeFailure
+from .messages import message_page
+from .optouts import opt_out_request, unsubscribed_page
 from .payloads import InvalidRequest, chat_properties, crm_data_update, search_filters
-from .store import ChatStore, UnknownChat
+from .state import SandboxState
+from .store import UnknownChat
+from .template_sends import send_template, template_send
+from .templates import template_filter
 
 BASE_PATH = "/server/api/v2"
 MANAGE_CHATS = "Manage all chats"
 LIST_CHATS = "List all chats"
 MANAGE_LABELS = "Manage labels"
-SCOPES = frozenset({MANAGE_CHATS, LIST_CHATS, MANAGE_LABELS})
+VIEW_CHATS = "View all chats"
+VIEW_TEMPLATES = "View template messages"
+SEND_TEMPLATES = "Send template messages"
+SCOPES = frozenset({MANAGE_CHATS, LIST_CHATS, MANAGE_LABELS, VIEW_CHATS, VIEW_TEMPLATES, SEND_TEMPLATES})
+SUCCESS = {"success": True}
 JSON = "application/json"
 PLAIN_TEXT = "text/plain; charset=utf-8"  # what Express's res.sendStatus(200) sends with its "OK"
 
@@ -39,23 +47,15 @@ OK = Response(200, "OK", content_type=PLAIN_TEXT)  # how Manage Labels, Update L
 
 
 @dataclass(frozen=True)
-class SandboxState:
-    """What the endpoints read and change; each part has its own lock."""
-
-    chats: ChatStore
-    labels: LabelStore
-    agents: AgentDirectory
-
-
-@dataclass(frozen=True)
 class Route:
     """The endpoint a request reached, the scope it needs (None: any valid token), and the decoded id in
-    its path (``chat_id`` or ``label_id``)."""
+    its path (``chat_id``, ``label_id`` or ``account_id``)."""
 
     endpoint: Callable[[ApiRequest, SandboxState], Response]
     scope: str | None
     chat_id: str | None = None
     label_id: str | None = None
+    account_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def match_route(method: str, path: str | None) -> Route | None:
 
 
 def _path_ids(pattern: str, path: str) -> dict[str, str] | None:
-    """The decoded ``{chat_id}``/``{label_id}`` values if ``path`` fits ``pattern``, else None."""
+    """The decoded ids (``{chat_id}``, ``{label_id}``, ...) if ``path`` fits ``pattern``, else None."""
     pattern_parts, path_parts = pattern.split("/"), path.split("/")
     if len(pattern_parts) != len(path_parts):
         return None
@@ -167,8 +167,11 @@ def _update_chat(request: ApiRequest, state: SandboxState) -> Response:
 
 
 def _search_chats(request: ApiRequest, state: SandboxState) -> Response:
-    page, total = state.chats.search(search_filters(request.query))
-    return Response(200, {"data": [search_view(chat) for chat in page], "total": total})
+    filters = search_filters(request.query)
+    page, total = state.chats.search(filters)
+    answer = Response(200, {"data": [search_view(chat) for chat in page], "total": total})
+    state.drift.after_search(filters, state.chats, state.messages)  # the next page sees the moved chat
+    return answer
 
 
 def _get_chat(request: ApiRequest, state: SandboxState) -> Response:
@@ -196,7 +199,7 @@ def _assign_chat(request: ApiRequest, state: SandboxState) -> Response:
 def _resolve_chat(request: ApiRequest, state: SandboxState) -> Response:
     check_resolve_body(_json_body(request))
     state.chats.update_properties(request.chat_id, {"status": CHAT_STATUSES["RESOLVED"]})
-    return Response(200, {"success": True})
+    return Response(200, SUCCESS)
 
 
 def _list_labels(request: ApiRequest, state: SandboxState) -> Response:
@@ -219,6 +222,36 @@ def _update_label(request: ApiRequest, state: SandboxState) -> Response:
     return OK
 
 
+def _unsubscribe(request: ApiRequest, state: SandboxState) -> Response:
+    state.opt_outs.unsubscribe(*opt_out_request(_json_body(request)))
+    return Response(200, SUCCESS)
+
+
+def _subscribe(request: ApiRequest, state: SandboxState) -> Response:
+    state.opt_outs.subscribe(*opt_out_request(_json_body(request)))
+    return Response(200, SUCCESS)
+
+
+def _list_unsubscribed(request: ApiRequest, state: SandboxState) -> Response:
+    skip, limit = unsubscribed_page(request.query)
+    account_id = request.route.account_id if request.route else None
+    page = state.opt_outs.listing(account_id)[skip : skip + limit]
+    return Response(200, [opt_out.listed() for opt_out in page])
+
+
+def _list_templates(request: ApiRequest, state: SandboxState) -> Response:
+    return Response(200, state.templates.listing(*template_filter(request.query)))
+
+
+def _send_template(request: ApiRequest, state: SandboxState) -> Response:
+    return Response(200, send_template(template_send(_json_body(request)), state))
+
+
+def _get_messages(request: ApiRequest, state: SandboxState) -> Response:
+    messages, min_time, max_time = state.messages.page(request.chat_id, message_page(request.query))
+    return Response(200, {"messages": messages, "minTime": min_time, "maxTime": max_time})
+
+
 # (method, path pattern, endpoint, scope). The docs say any valid token may list labels; reading one label
 # by id is taken to need no scope either.
 _ROUTES = (
@@ -233,4 +266,11 @@ _ROUTES = (
     ("POST", "/labels", _create_label, MANAGE_LABELS),
     ("GET", "/labels/{label_id}", _get_label, None),
     ("PATCH", "/labels/{label_id}", _update_label, MANAGE_LABELS),
+    ("POST", "/whatsapp/templates/unsubscribe", _unsubscribe, MANAGE_CHATS),
+    ("POST", "/whatsapp/templates/subscribe", _subscribe, MANAGE_CHATS),
+    ("GET", "/whatsapp/templates/unsubscribed", _list_unsubscribed, LIST_CHATS),
+    ("GET", "/whatsapp/templates/unsubscribed/{account_id}", _list_unsubscribed, LIST_CHATS),
+    ("GET", "/whatsapp/templates", _list_templates, VIEW_TEMPLATES),
+    ("POST", "/whatsapp/templates/send", _send_template, SEND_TEMPLATES),
+    ("GET", "/messages/chat/{chat_id}", _get_messages, VIEW_CHATS),
 )

@@ -13,6 +13,7 @@ from typing import Any
 CHANNEL_NAMES = ("whatsapp", "messenger", "instagram", "website_chat", "email")
 CHAT_STATUSES = {"BOT": 0, "PENDING": 1, "ASSIGNED": 2, "RESOLVED": 3, "BULK": 4}
 CHAT_ID_PATTERN = re.compile(r"[0-9a-f]{24}")
+DEFAULT_ACCOUNT_ID = "972586640430"  # the sandbox project's WhatsApp number: its default channel
 _PHONE_PATTERN = re.compile(r"\+?[\d\s().-]+")
 _FIRST_NAMES = ("Dana", "Noa", "Yael", "Omer", "Itai", "Maya", "Tamar", "Amit", "Lior", "Shira", "Eden")
 _LAST_NAMES = ("Levi", "Cohen", "Mizrahi", "Peretz", "Biton", "Friedman", "Katz", "Azulay", "Dahan")
@@ -42,7 +43,7 @@ def make_chat(
     *,
     title: str | None = None,
     channel: str = "whatsapp",
-    account_id: str = "972586640430",
+    account_id: str = DEFAULT_ACCOUNT_ID,
     crm_data: dict | None = None,
     **fields: Any,
 ) -> dict:

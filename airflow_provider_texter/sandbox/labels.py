@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-from .payloads import InvalidRequest, integer_parameter, raise_if_any, require_object, unknown_fields
+from .payloads import InvalidRequest, page_window, raise_if_any, require_object, unknown_fields
 
 MAX_TEXT_LENGTH = 100
 DEFAULT_COLOR = "#555555"
@@ -59,16 +59,7 @@ def label_changes(body: Any) -> dict:
 
 def label_page(query: dict[str, list[str]]) -> tuple[int, int]:
     """``(skip, limit)`` of a List Labels query string."""
-    problems = unknown_fields(query, ("limit", "skip"))
-    limit = integer_parameter(query, "limit", DEFAULT_PAGE_SIZE)
-    if limit is None or not 1 <= limit <= MAX_PAGE_SIZE:
-        problems.append(f"limit must be an integer from 1 to {MAX_PAGE_SIZE}")
-    skip = integer_parameter(query, "skip", 0)
-    if skip is None or skip > MAX_SKIP:
-        problems.append(f"skip must be an integer from 0 to {MAX_SKIP}")
-    raise_if_any(problems)
-    assert limit is not None and skip is not None  # each was a problem above
-    return skip, limit
+    return page_window(query, default_limit=DEFAULT_PAGE_SIZE, max_limit=MAX_PAGE_SIZE, max_skip=MAX_SKIP)
 
 
 def _text_problems(body: dict, names: Iterable[str], *, required: bool) -> list[str]:

@@ -149,3 +149,23 @@ def integer_parameter(query: dict[str, list[str]], name: str, default: int) -> i
     if value is None:
         return default
     return int(value) if re.fullmatch(r"\d{1,9}", value) else None
+
+
+def page_window(
+    query: dict[str, list[str]], *, default_limit: int, max_limit: int, max_skip: int
+) -> tuple[int, int]:
+    """``(skip, limit)`` of a list endpoint that pages by ``limit`` and ``skip`` and takes nothing else.
+
+    A default above ``max_limit`` is possible (List unsubscribed documents limit 1-9999, default 10000):
+    only a limit the client sends is held to the range.
+    """
+    problems = unknown_fields(query, ("limit", "skip"))
+    limit = integer_parameter(query, "limit", default_limit)
+    if limit is None or (last_value(query, "limit") is not None and not 1 <= limit <= max_limit):
+        problems.append(f"limit must be an integer from 1 to {max_limit}")
+    skip = integer_parameter(query, "skip", 0)
+    if skip is None or skip > max_skip:
+        problems.append(f"skip must be an integer from 0 to {max_skip}")
+    raise_if_any(problems)
+    assert limit is not None and skip is not None  # each was a problem above
+    return skip, limit

@@ -22,11 +22,19 @@ class SandboxProcess:
     base_url: str
     token: str
 
-    def admin(self, view: str) -> dict[str, Any]:
+    def admin(self, view: str, body: Any = None) -> Any:
         """``admin("chats")`` -> ``{"chats": [...]}``; ``admin("requests")`` -> ``{"count", "by_status"}``;
-        ``admin("answers")`` -> ``{"answers": [[arrival time.monotonic(), chat id, status], ...]}``."""
+        ``admin("answers")`` -> ``{"answers": [[arrival time.monotonic(), chat id, status], ...]}``.
+
+        With a ``body`` it POSTs it as JSON, e.g. ``admin("faults", {"kind": "apply_then_stall",
+        "count": 1})``; every route is listed in ``admin.py``.
+        """
         origin = self.base_url.split("/server/", 1)[0]
-        with urllib.request.urlopen(f"{origin}/_sandbox/{view}", timeout=30) as response:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{origin}/_sandbox/{view}", data=data, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
             return json.load(response)
 
 

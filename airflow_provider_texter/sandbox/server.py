@@ -13,15 +13,19 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from . import api
-from .agents import Agent, AgentDirectory
+from .admin import PREFIX as ADMIN_PREFIX
+from .admin import AdminTarget, admin_answer
+from .agents import Agent
+from .contacts import checked_contact
+from .delivery import DEFAULT_FAILURE, DeliveryDelays
 from .faults import STALL_SECONDS, Fault, FaultQueue
-from .labels import DEFAULT_COLOR, LabelStore, new_label
+from .labels import DEFAULT_COLOR, new_label
+from .optouts import opt_out_request
 from .rate_limit import TokenBucket
 from .recording import RecordedRequest, RequestLog
-from .store import ChatStore
+from .state import SandboxState
 from .transport import Incoming, Outgoing, SandboxHTTPServer
 
-ADMIN_PATH = "/_sandbox/"
 POLL_SECONDS = 0.01  # how soon the accept loop notices stop(): fixtures stop a sandbox per test
 
 
@@ -31,7 +35,8 @@ class TexterSandbox:
     Every API request goes through, in this order: it is recorded, a queued (or random) fault answers
     it, drops, stalls it without touching state, ``latency_ms`` is slept, the rate limit may answer
     429, the token is checked (401), then the route (404), the token's scopes (403) and the endpoint
-    itself; the ``cut`` and ``bad_gzip`` faults then break the answer of a request that was applied.
+    itself; the ``cut``, ``bad_gzip``, ``apply_then_stall`` and ``apply_then_status`` faults then break
+    or replace the answer of a request that was applied (see ``faults.py``).
 
     :param token: the API token clients must send as ``Authorization: Bearer <token>``.
     :param port: 0 picks a free port; read ``port``/``base_url`` after ``start()``.
@@ -39,8 +44,8 @@ class TexterSandbox:
     :param rate_limit: requests per second allowed (None: unlimited); may be changed while running.
     :param burst: requests allowed at once when the bucket is full; default ``max(1, rate_limit)``.
     :param chats: chats to start with (copied; missing ``_id`` generated).
-    :param scopes: the token's scopes among "Manage all chats", "List all chats" and "Manage labels";
-        None: all of them.
+    :param scopes: the token's scopes among "Manage all chats", "List all chats", "Manage labels",
+        "View all chats", "View template messages" and "Send template messages"; None: all of them.
     """
 
     def __init__(
@@ -69,10 +74,10 @@ class TexterSandbox:
         self.rate_limit = rate_limit
         self.burst = burst
         self.scopes = None if scopes is None else frozenset(scopes)
-        self._store = ChatStore(chats or ())
-        self._state = api.SandboxState(self._store, LabelStore(), AgentDirectory())
+        self._state = SandboxState.starting_with(chats or ())
         self._log = RequestLog()
         self._faults = FaultQueue()
+        self._admin_target = AdminTarget(self._state, self._faults, self._log)
         self._bucket = TokenBucket()
         self._stopping = threading.Event()  # ends stalled requests when the sandbox stops
         self._server: SandboxHTTPServer | None = None
@@ -115,16 +120,16 @@ class TexterSandbox:
 
     def add_chat(self, chat: dict) -> dict:
         """Store a copy of ``chat`` (e.g. from ``make_chat``) and return it as stored."""
-        return copy.deepcopy(self._store.add(chat))
+        return copy.deepcopy(self._state.chats.add(chat))
 
     def chat(self, chat_id: str) -> dict:
         """A copy of the stored chat; KeyError for an unknown id."""
-        return copy.deepcopy(self._store.get(chat_id))
+        return copy.deepcopy(self._state.chats.get(chat_id))
 
     @property
     def chats(self) -> dict[str, dict]:
         """A copy of every stored chat, by ``_id``."""
-        return copy.deepcopy(self._store.all())
+        return copy.deepcopy(self._state.chats.all())
 
     def add_label(self, label_id: str, name: str, color: str = DEFAULT_COLOR) -> dict:
         """Create a label as ``POST /labels`` does (same checks; ValueError for a bad or taken id)."""
@@ -145,6 +150,58 @@ class TexterSandbox:
     def agents(self) -> list[Agent]:
         """The agents Assign Chat knows: three seeded ones (``agents.SEEDED_AGENTS``), then those added."""
         return self._state.agents.all()
+
+    def unsubscribe(self, phone: str, account_id: str | None = None, *, title: str | None = None) -> None:
+        """Opt ``phone`` out of templates from ``account_id`` (None: every WhatsApp channel), as if the
+        contact had replied "הסר"; the contact's WhatsApp chats get ``unsubscribed: true``.
+
+        ``title`` defaults to the WhatsApp name of the contact's chat, if any. ValueError for a bad phone.
+        """
+        opt_out = {"phone": phone} | ({} if account_id is None else {"accountId": account_id})
+        self._state.opt_outs.unsubscribe(*opt_out_request(opt_out), title=title)
+
+    @property
+    def unsubscribed(self) -> list[dict]:
+        """Every opt-out, oldest first: ``{"phone": "+972...", "accountId", "title", "at"}`` (``accountId``
+        None: every WhatsApp channel; ``at``: epoch ms)."""
+        return [opt_out.admin_view() for opt_out in self._state.opt_outs.all()]
+
+    def add_template(self, template: dict) -> dict:
+        """Store a copy of ``template`` (e.g. from ``make_template``; ValueError naming what is wrong),
+        replacing the one with its name on its number."""
+        return copy.deepcopy(self._state.templates.add(template))
+
+    @property
+    def templates(self) -> list[dict]:
+        """A copy of every template, ``includeAll`` style: starts with ``templates.SEEDED_TEMPLATES``."""
+        return copy.deepcopy(self._state.templates.listing(None, include_all=True))
+
+    def add_message(
+        self, chat_id: str, text: str, *, direction: str = "incoming", type: str = "text"
+    ) -> dict:
+        """A new message in the chat, now (incoming unless told), as Get Messages shows it; the chat moves
+        to the top of Search Chats. KeyError for an unknown chat."""
+        message = self._state.messages.add(chat_id, text=text, direction=direction, type=type)
+        return self._state.messages.view(message)
+
+    def messages(self, chat_id: str) -> list[dict]:
+        """Every message of the chat, oldest first, with the delivery status it has now."""
+        return self._state.messages.of_chat(chat_id)
+
+    def set_delivery_delays(self, delivered_after_seconds: float, seen_after_seconds: float) -> None:
+        """When outgoing messages become Delivered, then Seen (or Failed): seconds after sending, applied
+        to messages already sent too (default 2 and 10; 0 and 0: every message Seen at once)."""
+        self._state.messages.delivery.set_delays(DeliveryDelays(delivered_after_seconds, seen_after_seconds))
+
+    def fail_messages_to(self, phone: str, error: str = DEFAULT_FAILURE) -> None:
+        """Messages sent to ``phone`` from now on go from Sent to Failed with ``error``."""
+        self._state.messages.delivery.fail_messages_to(checked_contact(phone), error)
+
+    def drift_search(self, every: int, chat_ids: Iterable[str] = ()) -> None:
+        """After every ``every`` Search Chats answers, give a chat a new incoming message, so it moves to
+        the top while a client pages (``every`` 0 stops): by default the chat that search would list
+        last, else each of ``chat_ids`` in turn. See ``drift.py``."""
+        self._state.drift.start(every, tuple(chat_ids))
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -176,6 +233,17 @@ class TexterSandbox:
         """Accept the next ``count`` API requests and never answer them: clients meet their timeout."""
         self._faults.add(count, Fault("stall"))
 
+    def apply_then_stall_next(self, count: int) -> None:
+        """Apply the next ``count`` API requests, then never answer them: clients meet their read timeout
+        after Texter acted."""
+        self._faults.add(count, Fault("apply_then_stall"))
+
+    def apply_then_fail_next(
+        self, count: int, status: int = 502, retry_after: int | str | None = None
+    ) -> None:
+        """Apply the next ``count`` API requests, then answer each with ``status`` instead of its answer."""
+        self._faults.add(count, Fault("apply_then_status", status, retry_after))
+
     def cut_next(self, count: int) -> None:
         """Apply the next ``count`` API requests, then cut each answer in the middle of its body."""
         self._faults.add(count, Fault("cut"))
@@ -190,11 +258,11 @@ class TexterSandbox:
         The picks come from ``random.Random(seed)``: the same seed and request order fail the same
         requests. ``share`` 0 stops it.
         """
-        self._faults.fail_randomly(share, Fault("status", status) if share else None, seed)
+        self._faults.fail_randomly(share, status, seed)
 
     def _respond(self, incoming: Incoming) -> Outgoing | None:
         path, _, query_string = incoming.target.partition("?")
-        if path.startswith(ADMIN_PATH):
+        if path.startswith(ADMIN_PREFIX):
             return self._admin(incoming.method, path, incoming.body)
         arrived = time.monotonic()
         slot = self._log.arrive()
@@ -216,6 +284,8 @@ class TexterSandbox:
             authorization_ok=authorized,
             timestamp=arrived,
         )
+        if fault is not None and fault.withholds_answer:
+            self._stopping.wait(STALL_SECONDS)  # recorded first: a test may count it while it stalls
         if response is None:
             return None
         return fault.break_answer(_encode(response)) if fault else _encode(response)
@@ -223,47 +293,28 @@ class TexterSandbox:
     def _answer(
         self, request: api.ApiRequest, fault: Fault | None, authorization: str
     ) -> api.Response | None:
-        """The answer before encoding; None drops the connection. Faults that break only the answer
-        (``cut``, ``bad_gzip``) let the request through; the others answer in its place."""
-        if fault is not None and not fault.applies_request:
-            if fault.kind == "stall":
-                self._stopping.wait(STALL_SECONDS)
-            return _fault_response(fault, authorization) if fault.kind == "status" else None
+        """The answer before encoding; None means no answer (a reset, or a stall then a reset).
+
+        A fault that refuses the request answers in its place before anything else; the others let it
+        through (latency, rate limit, checks, the endpoint) and then replace or break its answer.
+        """
+        if fault is not None and fault.refuses_request:
+            return fault.answer(None, authorization)
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)
         wait = self._bucket.take(self.rate_limit, self.burst)
         if wait:
-            return api.message(429, "Too many requests", (("Retry-After", str(max(1, math.ceil(wait)))),))
-        return api.respond(request, self._state, self.scopes)
+            applied = api.message(429, "Too many requests", (("Retry-After", str(max(1, math.ceil(wait)))),))
+        else:
+            applied = api.respond(request, self._state, self.scopes)
+        return applied if fault is None else fault.answer(applied, authorization)
 
-    def _admin(self, method: str, path: str, body: bytes) -> Outgoing:
-        """Views and fault injection for a sandbox in another process: no token, no rate limit, not recorded.
-
-        ``POST faults`` takes ``{"kind", "count", "status"?, "retry_after"?, "echo_authorization"?}``
-        (kinds in ``faults.py``); ``POST random-failures`` takes ``{"share", "status"?, "seed"?}``.
-        """
-        if method == "POST" and path in (ADMIN_PATH + "faults", ADMIN_PATH + "random-failures"):
-            try:
-                settings = json.loads(body)
-                if path.endswith("/faults"):
-                    count = settings.pop("count")
-                    self._faults.add(count, Fault(**settings))
-                else:
-                    self.fail_randomly(**settings)
-            except (ValueError, TypeError, KeyError) as error:
-                return _encode(api.message(400, f"bad fault: {error}"))
-            return _encode(api.Response(200, {"success": True}))
-        if method == "GET" and path == ADMIN_PATH + "chats":
-            return _encode(api.Response(200, {"chats": list(self._store.all().values())}))
-        if method == "GET" and path == ADMIN_PATH + "requests":
-            records = self._log.snapshot()
-            return _encode(api.Response(200, {"count": len(records), "by_status": _count_by_status(records)}))
-        if method == "GET" and path == ADMIN_PATH + "answers":
-            # when each request arrived (time.monotonic(), comparable across processes on one machine),
-            # for which chat, and the answer: how clients sharing this sandbox split its rate limit
-            answers = [[record.timestamp, record.chat_id, record.status] for record in self._log.snapshot()]
-            return _encode(api.Response(200, {"answers": answers}))
-        return _encode(api.message(404, "Not found"))
+    def _admin(self, method: str, path: str, raw_body: bytes) -> Outgoing:
+        """Views, faults and seeding for a sandbox in another process (see ``admin.py``)."""
+        body_is_json, body = _decode_body(raw_body)
+        if not body_is_json:
+            return _encode(api.message(400, "body is not valid JSON"))
+        return _encode(admin_answer(self._admin_target, method, path, body))
 
 
 def _decode_body(raw: bytes) -> tuple[bool, Any]:
@@ -282,22 +333,3 @@ def _encode(response: api.Response) -> Outgoing:
     else:
         body = json.dumps(response.payload, separators=(",", ":")).encode()
     return Outgoing(response.status, body, response.headers, response.content_type)
-
-
-def _fault_response(fault: Fault, authorization: str) -> api.Response:
-    """The error answer of a ``status`` fault (its status is set: ``Fault`` checks it)."""
-    status = fault.status or 500
-    headers = () if fault.retry_after is None else (("Retry-After", str(fault.retry_after)),)
-    text = f"Injected failure: HTTP {status}"
-    if fault.echo_authorization:
-        text += f" (request sent Authorization: {authorization})"
-    return api.message(status, text, headers)
-
-
-def _count_by_status(records: list[RecordedRequest]) -> dict[str, int]:
-    """Requests by status code, ``reset`` for dropped connections."""
-    counts: dict[str, int] = {}
-    for record in records:
-        key = "reset" if record.status is None else str(record.status)
-        counts[key] = counts.get(key, 0) + 1
-    return dict(sorted(counts.items()))

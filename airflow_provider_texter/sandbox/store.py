@@ -33,19 +33,24 @@ class ChatStore:
 
     def add(self, chat: dict) -> dict:
         """Store a copy of ``chat`` (a new ``_id`` if it has none), replacing a chat with the same id."""
-        stored = json.loads(json.dumps(chat))  # a deep copy that also proves the chat is JSON
-        chat_id = stored.setdefault("_id", new_chat_id())
-        if not isinstance(chat_id, str) or not CHAT_ID_PATTERN.fullmatch(chat_id):
-            raise ValueError(f"chat _id must be 24 lowercase hex characters, got {chat_id!r}")
-        if not isinstance(stored.setdefault("crmData", {}), dict):
-            raise ValueError(f"chat {chat_id}: crmData must be an object, got {stored['crmData']!r}")
+        stored = _checked_copy(chat)
         with self._lock:
-            previous = self._chats.get(chat_id)
-            if previous is not None:
-                self._ids_by_phone_end[self._phone_end(previous)].discard(chat_id)
-            self._chats[chat_id] = stored
-            self._ids_by_phone_end[self._phone_end(stored)].add(chat_id)
+            self._put(stored)
         return stored
+
+    def find_or_add(
+        self, contact: str, channel_name: str, account_id: str, new_chat: Callable[[], dict]
+    ) -> dict:
+        """The chat of ``contact`` on the channel; when there is none, ``new_chat()`` stored (one lock
+        round: two sends to a new number make one chat)."""
+        with self._lock:
+            for chat in self._with_contact(contact):
+                channel_info = chat.get("channelInfo") or {}
+                if (channel_info.get("name"), channel_info.get("accountId")) == (channel_name, account_id):
+                    return chat
+            stored = _checked_copy(new_chat())
+            self._put(stored)
+            return stored
 
     def get(self, chat_id: str) -> dict:
         """The chat with this id; UnknownChat (a KeyError) if there is none."""
@@ -56,6 +61,11 @@ class ChatStore:
         """Every chat by id (the chats themselves, not copies: see the class docstring)."""
         with self._lock:
             return dict(self._chats)
+
+    def with_contact(self, contact: str) -> list[dict]:
+        """The chats whose contact id (``channelInfo.id``) is exactly ``contact``, on any channel."""
+        with self._lock:
+            return self._with_contact(contact)
 
     def update_crm_data(self, chat_id: str, data: dict, merging_mode: str) -> dict:
         """Merge ``data`` into the chat's crmData as Update CRM Data does; KeyError for an unknown chat."""
@@ -89,6 +99,18 @@ class ChatStore:
         found = sorted((chat for chat in candidates if matches(chat, filters)), key=newest_first)
         return found[filters.offset : filters.offset + filters.limit], len(found)
 
+    def _with_contact(self, contact: str) -> list[dict]:
+        ids = self._ids_by_phone_end.get(contact[-PHONE_INDEX_DIGITS:], ())
+        return [chat for chat in (self._chats[chat_id] for chat_id in ids) if contact_digits(chat) == contact]
+
+    def _put(self, stored: dict) -> None:
+        chat_id = stored["_id"]
+        previous = self._chats.get(chat_id)
+        if previous is not None:
+            self._ids_by_phone_end[self._phone_end(previous)].discard(chat_id)
+        self._chats[chat_id] = stored
+        self._ids_by_phone_end[self._phone_end(stored)].add(chat_id)
+
     def _find(self, chat_id: str) -> dict:
         try:
             return self._chats[chat_id]
@@ -106,3 +128,14 @@ class ChatStore:
     @staticmethod
     def _phone_end(chat: dict) -> str:
         return contact_digits(chat)[-PHONE_INDEX_DIGITS:]
+
+
+def _checked_copy(chat: dict) -> dict:
+    """A deep copy of ``chat`` that also proves it is JSON, with an ``_id`` (new if missing) and crmData."""
+    stored = json.loads(json.dumps(chat))
+    chat_id = stored.setdefault("_id", new_chat_id())
+    if not isinstance(chat_id, str) or not CHAT_ID_PATTERN.fullmatch(chat_id):
+        raise ValueError(f"chat _id must be 24 lowercase hex characters, got {chat_id!r}")
+    if not isinstance(stored.setdefault("crmData", {}), dict):
+        raise ValueError(f"chat {chat_id}: crmData must be an object, got {stored['crmData']!r}")
+    return stored

@@ -23,6 +23,20 @@ def test_child_sandbox_serves_and_reports_then_stops():
         requests.get(f"{sandbox.base_url}/chats/search", headers=headers, timeout=5)
 
 
+def test_child_sandbox_takes_faults_and_seeding_through_admin_posts():
+    with sandbox_process("--generate", "1") as sandbox:
+        headers = {"Authorization": "Bearer sandbox-token"}
+        assert sandbox.admin("faults", {"kind": "apply_then_status", "count": 1, "status": 502}) == {
+            "success": True
+        }
+        sandbox.admin("unsubscribed", {"phone": "972521234567"})
+        unsubscribe = {"phone": "972521234568"}
+        url = f"{sandbox.base_url}/whatsapp/templates/unsubscribe"
+        assert requests.post(url, json=unsubscribe, headers=headers, timeout=5).status_code == 502
+        phones = [item["phone"] for item in sandbox.admin("unsubscribed")["unsubscribed"]]
+        assert phones == ["+972521234567", "+972521234568"]
+
+
 def test_child_sandbox_is_stopped_when_the_block_fails():
     with pytest.raises(KeyError), sandbox_process() as sandbox:
         raise KeyError("the caller's own error")

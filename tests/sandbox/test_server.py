@@ -115,6 +115,68 @@ def test_stall_next_never_answers_and_changes_nothing(client, texter_sandbox, ch
     assert texter_sandbox.chat(chat["_id"])["crmData"] == {"plan": "free"}
 
 
+def resolve(client, chat, **kwargs):
+    return client.post(f"/chats/{chat['_id']}/resolve", json={"notifyClient": True}, **kwargs)
+
+
+def test_apply_then_stall_next_applies_the_request_and_never_answers(client, texter_sandbox, chat):
+    texter_sandbox.apply_then_stall_next(1)
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        client.session.post(
+            f"{texter_sandbox.base_url}/chats/{chat['_id']}/resolve", json={"notifyClient": True}, timeout=0.3
+        )
+    assert texter_sandbox.chat(chat["_id"])["status"] == 3
+    # in the log while the connection still waits, with no answer
+    assert [(request.path, request.status) for request in texter_sandbox.requests] == [
+        (f"/chats/{chat['_id']}/resolve", None)
+    ]
+    assert resolve(client, chat).status_code == 200
+
+
+def test_apply_then_fail_next_applies_the_request_then_answers_the_status(client, texter_sandbox, chat):
+    texter_sandbox.apply_then_fail_next(1, status=502)
+    response = resolve(client, chat)
+    assert (response.status_code, response.json()) == (502, {"message": "Injected failure: HTTP 502"})
+    assert texter_sandbox.chat(chat["_id"])["status"] == 3
+    assert [request.status for request in texter_sandbox.requests] == [502]
+    assert write_crm(client, chat).status_code == 200
+
+
+def test_apply_then_fail_next_defaults_to_502_and_can_send_retry_after(client, texter_sandbox, chat):
+    texter_sandbox.apply_then_fail_next(1, retry_after=3)
+    response = write_crm(client, chat)
+    assert (response.status_code, response.headers["Retry-After"]) == (502, "3")
+    assert texter_sandbox.chat(chat["_id"])["crmData"] == {"plan": "pro"}
+
+
+def test_faults_that_apply_the_request_are_queued_through_the_admin_endpoint(client, texter_sandbox, chat):
+    admin = f"http://127.0.0.1:{texter_sandbox.port}/_sandbox"
+    for fault in (
+        {"kind": "apply_then_status", "count": 1, "status": 502},
+        {"kind": "apply_then_stall", "count": 1},
+    ):
+        assert requests.post(f"{admin}/faults", json=fault, timeout=5).status_code == 200
+    missing_status = {"kind": "apply_then_status", "count": 1}
+    assert requests.post(f"{admin}/faults", json=missing_status, timeout=5).status_code == 400
+    assert write_crm(client, chat, "first").status_code == 502
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        client.session.post(
+            f"{texter_sandbox.base_url}/chats/{chat['_id']}/crm-data",
+            json={"data": {"plan": "second"}},
+            timeout=0.3,
+        )
+    assert texter_sandbox.chat(chat["_id"])["crmData"] == {"plan": "second"}
+
+
+def test_faults_that_refuse_leave_a_non_idempotent_request_unapplied(client, texter_sandbox, chat):
+    texter_sandbox.fail_next(1, status=502)
+    texter_sandbox.reset_next(1)
+    assert resolve(client, chat).status_code == 502
+    with pytest.raises(requests.ConnectionError):
+        resolve(client, chat)
+    assert texter_sandbox.chat(chat["_id"])["status"] == 0
+
+
 def test_fail_next_can_echo_the_authorization_header(client, texter_sandbox, chat):
     texter_sandbox.fail_next(1, status=400, echo_authorization=True)
     assert "Authorization: Bearer sandbox-token" in write_crm(client, chat).json()["message"]
