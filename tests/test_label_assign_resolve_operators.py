@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from airflow.sdk import task
 from test_operators import outcomes, texter_dag, xcom_result
@@ -128,3 +130,25 @@ def test_resolve_with_a_templated_notify_client(texter_connection, run_dag):
     assert xcom_result(dag_run, "resolve") == {
         "chat_id": YAEL, "notify_client": True, "written": ["status"], "updated_at": None
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("fault", ["timeout", "502"])
+def test_a_resolve_that_notifies_fails_once_with_an_unknown_outcome_and_is_never_resent(
+    texter_sandbox, monkeypatch, run_dag, capfd, fault
+):
+    connection = {"conn_type": "texter", "host": texter_sandbox.base_url, "password": texter_sandbox.token}
+    connection["extra"] = {"timeout": 1, "backoff_factor": 0.01}
+    monkeypatch.setenv("AIRFLOW_CONN_TEXTER_DEFAULT", json.dumps(connection))
+    if fault == "timeout":
+        texter_sandbox.apply_then_stall_next(1)
+    else:
+        texter_sandbox.apply_then_fail_next(1, 502)
+    with texter_dag(f"texter_resolve_unknown_{fault}") as dag:  # every task may retry twice
+        TexterResolveChatOperator(task_id="resolve", chat_id=YAEL, notify_client=True)
+
+    dag_run = run_dag(dag)
+
+    assert outcomes(dag_run) == {"resolve": ("failed", 1)}  # no Airflow retry
+    assert [request.path for request in texter_sandbox.requests] == [f"/chats/{YAEL}/resolve"]
+    assert texter_sandbox.chat(YAEL)["status"] == RESOLVED  # Texter did act: the contact was messaged once
+    assert "TexterOutcomeUnknownError" in capfd.readouterr().out
