@@ -151,7 +151,13 @@ def run_client(conn_id: str, *, segment: bool) -> dict[str, Any]:
 
 
 def measure(
-    name: str, count: int, warehouse: dict[str, Any], connect, placeholder: str, workdir: Path, *,
+    name: str,
+    count: int,
+    warehouse: dict[str, Any],
+    connect,
+    placeholder: str,
+    workdir: Path,
+    *,
     segment: bool = False,
 ) -> list[Any]:
     """Two runs on a fresh table: nothing changed, then 1 % changed; one table line each. For a

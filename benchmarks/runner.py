@@ -80,8 +80,9 @@ def client_environment(case: Case, base_url: str, warehouse: Path, home: Path) -
     }
 
 
-def run_case(case: Case, home: Path, warehouses: Path) -> list[Measurement]:
-    """Measure ``case``; its logs stay in ``home`` (``sandbox.log``, ``client-<n>.log``).
+def run_case(case: Case, home: Path, warehouses: Path, *, client_root: Path = ROOT) -> list[Measurement]:
+    """Measure ``case``; its logs stay in ``home`` (``sandbox.log``, ``client-<n>.log``). The client
+    imports the provider from ``client_root`` (another checkout, to compare versions on one sandbox).
 
     A case with several syncs starts one client process per sync at once, each with a warehouse of
     its own chats, and gives a line per sync plus one for all of them together.
@@ -103,7 +104,7 @@ def run_case(case: Case, home: Path, warehouses: Path) -> list[Measurement]:
     ) as sandbox:
         with ExitStack() as logs:
             clients = [
-                _start_client(case, home, part, sandbox.base_url, warehouse, client_core, logs)
+                _start_client(case, home, part, sandbox.base_url, warehouse, client_core, logs, client_root)
                 for part, warehouse in enumerate(parts)
             ]
             for process in clients:
@@ -120,7 +121,14 @@ def run_case(case: Case, home: Path, warehouses: Path) -> list[Measurement]:
 
 
 def _start_client(
-    case: Case, home: Path, part: int, base_url: str, warehouse: Path, core: int | None, logs: ExitStack
+    case: Case,
+    home: Path,
+    part: int,
+    base_url: str,
+    warehouse: Path,
+    core: int | None,
+    logs: ExitStack,
+    root: Path,
 ) -> subprocess.Popen:
     result_path = home / f"result-{part}.json"
     command = [sys.executable, "-m", "benchmarks.client", json.dumps(asdict(case)), str(result_path)]
@@ -128,7 +136,7 @@ def _start_client(
     return subprocess.Popen(
         command,
         env=client_environment(case, base_url, warehouse, home),
-        cwd=ROOT,
+        cwd=root,  # first on the client's sys.path: its provider and benchmark client are imported from here
         stdout=log,
         stderr=subprocess.STDOUT,
         preexec_fn=pinned_to(core),
