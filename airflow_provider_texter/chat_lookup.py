@@ -6,11 +6,12 @@ import re
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, Literal, get_args
 
 from airflow_provider_texter.exceptions import AmbiguousPhoneError, TexterValidationError
 
-MULTIPLE_CHAT_POLICIES = ("most_recent", "all", "error")
+MultipleChats = Literal["most_recent", "all", "error"]
+MULTIPLE_CHAT_POLICIES: tuple[str, ...] = get_args(MultipleChats)
 SEARCH_PAGE_SIZE = 100
 MAX_SEARCH_RESULTS = 1000
 NON_DIGITS = re.compile(r"\D")

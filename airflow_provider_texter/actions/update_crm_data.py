@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast, get_args
 
 from airflow_provider_texter.actions.action import Action, Request, RowOptions, RowTarget
 from airflow_provider_texter.actions.endpoint import MANAGE_CHATS, SUCCESS, Endpoint
@@ -23,10 +23,12 @@ CRM_DATA_VALIDATOR = REQUEST_VALIDATORS["update_crm_data"]
 MERGING_MODES: tuple[str, ...] = tuple(
     cast(Mapping[str, Any], CRM_DATA_VALIDATOR.schema)["properties"]["mergingMode"]["enum"]
 )
+MergingMode = Literal["replace", "assign", "merge", "defaults", "defaultsDeep"]  # for mypy and editors
+assert get_args(MergingMode) == MERGING_MODES, "MergingMode must list the schema's merging modes"
 
 
 def crm_data_request(
-    data: Mapping[str, Any], merging_mode: str = "merge", *, data_schema: DataSchema = None
+    data: Mapping[str, Any], merging_mode: MergingMode | str = "merge", *, data_schema: DataSchema = None
 ) -> dict[str, Any]:
     """The Update CRM Data body, checked against the request schema and the user's ``data_schema`` at once.
 

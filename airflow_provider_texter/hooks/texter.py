@@ -21,8 +21,8 @@ from airflow_provider_texter.actions.update_chat_properties import (
     UPDATE_CHAT_PROPERTIES,
     chat_properties_request,
 )
-from airflow_provider_texter.actions.update_crm_data import UPDATE_CRM_DATA, crm_data_request
-from airflow_provider_texter.chat_lookup import ChatsByPhone
+from airflow_provider_texter.actions.update_crm_data import UPDATE_CRM_DATA, MergingMode, crm_data_request
+from airflow_provider_texter.chat_lookup import ChatsByPhone, MultipleChats
 from airflow_provider_texter.compat import BaseHook, mask_secret
 from airflow_provider_texter.connection_check import check_connection
 from airflow_provider_texter.connection_fields import form_widgets, ui_field_behaviour
@@ -135,7 +135,7 @@ class TexterHook(BaseHook):
         self,
         chat_id: str,
         data: Mapping[str, Any],
-        merging_mode: str = "merge",
+        merging_mode: MergingMode = "merge",
         *,
         data_schema: DataSchema = None,
     ) -> dict:
@@ -237,7 +237,7 @@ class TexterHook(BaseHook):
         default_country_code: str | None = None,
         channel_name: str | None = None,
         account_id: str | None = None,
-        on_multiple_chats: str = "most_recent",
+        on_multiple_chats: MultipleChats = "most_recent",
     ) -> list[str]:
         """The chats whose contact is exactly ``phone`` (any written form), newest first (once per number)."""
         region = default_region_of(default_region, default_country_code)

@@ -25,8 +25,8 @@ from airflow_provider_texter.actions.update_chat_properties import (
     UPDATE_CHAT_PROPERTIES,
     chat_properties_request,
 )
-from airflow_provider_texter.actions.update_crm_data import UPDATE_CRM_DATA, crm_data_request
-from airflow_provider_texter.chat_lookup import check_multiple_chat_policy
+from airflow_provider_texter.actions.update_crm_data import UPDATE_CRM_DATA, MergingMode, crm_data_request
+from airflow_provider_texter.chat_lookup import MultipleChats, check_multiple_chat_policy
 from airflow_provider_texter.compat import BaseOperator, ResolveMixin
 from airflow_provider_texter.exceptions import TexterNoChatError, TexterValidationError
 from airflow_provider_texter.hooks.texter import TexterHook
@@ -64,7 +64,7 @@ class BaseTexterChatOperator(BaseOperator):
         phone: str | None = None,
         default_region: str | None = None,
         default_country_code: str | None = None,
-        on_multiple_chats: str = "most_recent",
+        on_multiple_chats: MultipleChats = "most_recent",
         channel_name: str | None = None,
         account_id: str | None = None,
         texter_conn_id: str = TexterHook.default_conn_name,
@@ -180,7 +180,7 @@ class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
         self,
         *,
         data: Mapping[str, Any],
-        merging_mode: str = "merge",
+        merging_mode: MergingMode = "merge",
         data_schema: DataSchema = None,
         **kwargs: Any,
     ):

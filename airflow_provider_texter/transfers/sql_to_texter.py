@@ -8,11 +8,13 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 
 from airflow_provider_texter.actions import ROW_ACTIONS, Operation
+from airflow_provider_texter.actions.update_crm_data import MergingMode
+from airflow_provider_texter.chat_lookup import MultipleChats
 from airflow_provider_texter.compat import BaseHook, BaseOperator
 from airflow_provider_texter.exceptions import TexterValidationError
 from airflow_provider_texter.hooks.texter import TexterHook
@@ -22,8 +24,6 @@ from airflow_provider_texter.transfers.sync_run import RunIdentity, SyncRun
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-MergingMode = Literal["replace", "assign", "merge", "defaults", "defaultsDeep"]
-MultipleChats = Literal["most_recent", "all", "error"]
 # The arguments the plan is built from, read from the operator after Airflow rendered them.
 PLAN_ARGUMENTS = (
     "sql", "parameters", "operation", "merging_mode", "labels", "create_missing_labels", "allow_resubscribe",

@@ -13,7 +13,7 @@ from jsonschema.protocols import Validator
 
 from airflow_provider_texter.actions import ROW_ACTIONS
 from airflow_provider_texter.actions.action import Action
-from airflow_provider_texter.chat_lookup import check_multiple_chat_policy
+from airflow_provider_texter.chat_lookup import MultipleChats, check_multiple_chat_policy
 from airflow_provider_texter.exceptions import TexterValidationError
 from airflow_provider_texter.phones import default_region_of
 from airflow_provider_texter.session import POOL_SIZE
@@ -37,7 +37,7 @@ class RowKey:
     default_region: str | None
     channel_name: str | None
     account_id: str | None
-    on_multiple_chats: str
+    on_multiple_chats: MultipleChats
 
 
 @dataclass(frozen=True)
