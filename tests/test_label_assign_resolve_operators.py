@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from airflow.sdk import task
 from test_operators import outcomes, texter_dag, xcom_result
 
 from airflow_provider_texter.exceptions import TexterValidationError
 from airflow_provider_texter.operators.texter import (
+    BaseTexterChatOperator,
     TexterAssignChatOperator,
     TexterResolveChatOperator,
+    TexterUpdateChatOperator,
+    TexterUpdateCrmDataOperator,
     TexterUpdateLabelsOperator,
 )
 from airflow_provider_texter.sandbox import make_chat
@@ -128,3 +133,20 @@ def test_resolve_with_a_templated_notify_client(texter_connection, run_dag):
     assert xcom_result(dag_run, "resolve") == {
         "chat_id": YAEL, "notify_client": True, "written": ["status"], "updated_at": None
     }  # fmt: skip
+
+
+def test_each_single_chat_operator_renders_its_connection_id(texter_sandbox, monkeypatch, run_dag):
+    staging = {"conn_type": "texter", "host": texter_sandbox.base_url, "password": texter_sandbox.token}
+    monkeypatch.setenv("AIRFLOW_CONN_TEXTER_STAGING", json.dumps(staging))  # no texter_default at all
+    conn = {"texter_conn_id": "{{ params.texter_conn_id }}"}
+    with texter_dag("texter_templated_connection", params={"texter_conn_id": "texter_staging"}) as dag:
+        TexterUpdateCrmDataOperator(task_id="crm", chat_id=YAEL, data={"plan": "pro"}, **conn)
+        TexterUpdateChatOperator(task_id="rename", chat_id=YAEL, display_name="Yael", **conn)
+        TexterUpdateLabelsOperator(task_id="labels", chat_id=YAEL, add=["vip"], **conn)
+        TexterAssignChatOperator(task_id="assign", chat_id=YAEL, department_id="support", **conn)
+        TexterResolveChatOperator(task_id="resolve", chat_id=YAEL, **conn)
+
+    dag_run = run_dag(dag)
+
+    assert set(outcomes(dag_run).values()) == {("success", 1)}
+    assert len(outcomes(dag_run)) == len(BaseTexterChatOperator.__subclasses__()) == 5
