@@ -238,8 +238,8 @@ class SqlToTexterOperator(BaseOperator):
                 rejected_table = RejectedRowsTable(
                     side_connection,
                     self.rejected_rows_table,
-                    context["run_id"],
-                    placeholder=self.db_hook.placeholder,
+                    context["run_id"], dag_id=self.dag_id, task_id=self.task_id,
+                    placeholder=self.db_hook.placeholder, escape_word_format=self.db_hook.escape_word_format,
                 )
                 rejected_table.create()
 
