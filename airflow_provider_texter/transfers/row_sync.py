@@ -80,7 +80,7 @@ class SyncSummary:
 
     dry_run: bool = False
     rows_read: int = 0
-    sent: int = 0
+    sent: int = 0  # rows whose every request Texter confirmed (none in a preview): departures are undone
     succeeded: int = 0
     failed: int = 0
     unmatched: int = 0
@@ -342,26 +342,25 @@ class RowSync:
                 if not task.departed:
                     raise
                 continue  # the chat was deleted, and what the key wrote with it
-            self._count_write(chat_id, written)
+            self._record_preview(chat_id, written)
         with self._lock:
             if task.departed:
                 self.summary.undone += 1
             else:
                 self.summary.succeeded += 1
+                self.summary.sent += not self.summary.dry_run  # a row, once Texter confirmed all its requests
             self.guard.succeeded()
         if self.outcomes is not None and task.departed:
             self.outcomes.drop(task.key_value)
         elif self.outcomes is not None and task.fingerprint is not None:
             self.outcomes.confirm(task.key_value, task.fingerprint, chat_ids, task.written)
 
-    def _count_write(self, chat_id: str, written: Any) -> None:
+    def _record_preview(self, chat_id: str, written: Any) -> None:
         with self._lock:
             if self.summary.dry_run:
                 for request in written:
                     if len(self.summary.would_send) < SAMPLE_SIZE:
                         self.summary.would_send.append({"chat_id": chat_id, **request})
-            else:
-                self.summary.sent += 1
 
     def _log_progress(self) -> None:
         now = time.monotonic()
