@@ -22,8 +22,9 @@ try:
     # Every Airflow 3 from 3.0.1 on (task SDK >= 1.0.1), where 3.1+ masks in the task process too.
     from airflow.sdk.log import mask_secret
 except ImportError:
-    # Airflow 3.0.0 (task SDK 1.0.0) has it only here; newer ones keep this path as a deprecated alias.
-    from airflow.sdk.execution_time.secrets_masker import mask_secret  # type: ignore[no-redef]
+    # Airflow 3.0.0 (task SDK 1.0.0) has it only here; newer ones keep this path as a deprecated alias
+    # (on 3.0.x the same function, so mypy there finds nothing to ignore: scripts/smoke-oldest-airflow).
+    from airflow.sdk.execution_time.secrets_masker import mask_secret  # type: ignore[no-redef, unused-ignore]
 
 __all__ = [
     "AirflowException",

@@ -16,7 +16,9 @@ RELABELED_FIELDS = {"host": "Project ID or base URL", "password": "API token"}
 HIDDEN_FIELDS = ["schema", "login", "port"]
 PLACEHOLDERS = {
     "host": "acme  or  https://acme.texterchat.com/server/api/v2",
-    "password": "token from Texter: gear icon > Developers > API Tokens",
+    # The scopes the calls need (actions/): every write, phone look-ups and the Test button, labels.
+    "password": "Texter token (gear icon > Developers > API Tokens) with the scopes Manage all chats and "
+    "List all chats; Manage labels too for create_missing_labels",
 }
 
 

@@ -19,7 +19,8 @@ from airflow_provider_texter.exceptions import TexterValidationError
 
 # Texter's own contact format (``channelInfo.id``): the country code and number as bare digits.
 BARE_INTERNATIONAL_DIGITS = re.compile(r"[1-9]\d{6,14}")
-WRITTEN_WITH_PLUS = re.compile(r"^[\s(\[]*[+\uff0b]")
+# Any region will do to ask the library whether a number it cannot read without one names no country.
+PROBE_REGION = "US"
 UNPARSABLE_REASONS = {
     NumberParseException.INVALID_COUNTRY_CODE: "its country code does not exist",
     NumberParseException.NOT_A_NUMBER: "it holds too few digits or other characters",
@@ -81,31 +82,49 @@ def default_region_of(
 def parse_phone(value: Any, *, default_region: str | None = None, field: str = "phone") -> ParsedPhone:
     """Parse ``value`` for matching; raises ``TexterValidationError`` naming the value when impossible.
 
-    ``+`` numbers need no region. Without ``default_region``, a number without ``+`` is read only when it
-    is bare digits in Texter's own form (``972521234567``); anything else local needs the region.
+    Whatever names its country (``+972 ...``, ``tel:+1-201-555-0123;ext=7``) needs no region: the library
+    decides. Without ``default_region``, a number it can read only with a region is read when it is bare
+    digits in Texter's own form (``972521234567``); anything else local needs the region.
     """
     text = _phone_text(value, field)
     if not any(char.isdigit() for char in text):
         raise TexterValidationError([f"{field}: {value!r} is not a phone number"])
-    region = default_region
-    if region is None and not WRITTEN_WITH_PLUS.match(text):
+    try:
+        number = phonenumbers.parse(text, default_region)
+    except NumberParseException as error:
+        if default_region is not None or not _names_no_country(text, error):
+            raise _unparsable(value, error, field) from None
         if not BARE_INTERNATIONAL_DIGITS.fullmatch(text):
             raise TexterValidationError(
                 [f"{field}: {value!r} has no country code: write it with '+' or set default_region "
                  "(e.g. 'IL') or default_country_code (e.g. '972')"]
-            )  # fmt: skip
-        text = "+" + text
-    try:
-        number = phonenumbers.parse(text, region)
-    except NumberParseException as error:
-        why = UNPARSABLE_REASONS.get(error.error_type, "it is not a phone number")
-        raise TexterValidationError([f"{field}: {value!r} is not a phone number: {why}"]) from None
+            ) from None  # fmt: skip
+        try:
+            number = phonenumbers.parse("+" + text)
+        except NumberParseException as bare_error:
+            raise _unparsable(value, bare_error, field) from None
     reason = phonenumbers.is_possible_number_with_reason(number)
     if reason != ValidationResult.IS_POSSIBLE:
         why = IMPOSSIBLE_REASONS.get(reason, "it is not a possible number")
         raise TexterValidationError([f"{field}: {value!r} is not a possible phone number: {why}"])
     digits = phonenumbers.format_number(number, PhoneNumberFormat.E164).lstrip("+")
     return ParsedPhone(digits, phonenumbers.is_valid_number(number))
+
+
+def _names_no_country(text: str, error: NumberParseException) -> bool:
+    """Whether ``text`` failed without a region only because it names no country: with one it would not."""
+    if error.error_type != NumberParseException.INVALID_COUNTRY_CODE:
+        return False
+    try:
+        phonenumbers.parse(text, PROBE_REGION)
+    except NumberParseException as probe_error:
+        return probe_error.error_type != NumberParseException.INVALID_COUNTRY_CODE
+    return True
+
+
+def _unparsable(value: Any, error: NumberParseException, field: str) -> TexterValidationError:
+    why = UNPARSABLE_REASONS.get(error.error_type, "it is not a phone number")
+    return TexterValidationError([f"{field}: {value!r} is not a phone number: {why}"])
 
 
 def _phone_text(value: Any, field: str) -> str:

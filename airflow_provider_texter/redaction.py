@@ -11,14 +11,23 @@ import re
 import threading
 
 MASK = "***"
-MINIMUM_SECRET_LENGTH = 4  # shorter "secrets" would mask ordinary words
+# As Airflow's secrets masker (``min_length_to_mask``): shorter "secrets" would mask ordinary words, and
+# Airflow does not mask them in task logs either.
+MINIMUM_SECRET_LENGTH = 5
 # "Authorization: Bearer x", "authorization=x": everything up to the end of the value.
 _AUTHORIZATION = re.compile(r"""(?i)(\b(?:proxy-)?authorization["']?\s*[:=]\s*["']?)[^"'\r\n,;)}\]]+""")
 # "Bearer x" anywhere, e.g. in a quoted header dump.
 _BEARER = re.compile(r"(?i)(\bbearer\s+)[\w\-.~+/]+=*")
-# "token=x", "access_token: x", "api_key=x", '"password": "x"', "client_secret=x".
-_NAMED = re.compile(
-    r"""(?i)(\b[\w-]*(?:token|api[_-]?key|secret|password)["']?\s*[:=]\s*["']?)[^\s"'&,;)}\]]+"""
+_NAME = r"\b[\w-]*(?:token|api[_-]?key|secret|password)"
+_VALUE = r"""[^\s"'&,;)}\]]+"""
+# "token=x", "api_key = x", '"password": "x"', "{'token': 'x'}", 'secret: "x"', "client_secret:x": data,
+# whatever the value holds.
+_NAMED = re.compile(rf"""(?i)({_NAME}(?:\s*=\s*["']?|["']\s*[:=]\s*["']?|:\s*["']|:(?=[^\s"']))){_VALUE}""")
+# "X-Api-Token: abc123", "access_token: x" at the end of a line: a header or YAML value. In prose the same
+# words introduce words ("has no API token: put it in ..."), so only a value that holds a digit, as
+# generated credentials do, or that ends its line or field is masked.
+_NAMED_AFTER_SPACE = re.compile(
+    rf"""(?im)({_NAME}:\s+)(?:(?=[^\s"'&,;)}}\]]*\d){_VALUE}|{_VALUE}(?=[\r\n"'&,;)}}\]]|$))"""
 )
 
 _secrets: set[str] = set()
@@ -38,6 +47,6 @@ def redact(text: str) -> str:
         secrets = sorted(_secrets, key=len, reverse=True)  # a longer secret may contain a shorter one
     for secret in secrets:
         text = text.replace(secret, MASK)
-    for pattern in (_AUTHORIZATION, _BEARER, _NAMED):
+    for pattern in (_AUTHORIZATION, _BEARER, _NAMED, _NAMED_AFTER_SPACE):
         text = pattern.sub(lambda match: match.group(1) + MASK, text)
     return text

@@ -23,6 +23,10 @@ that died halfway resumes with the rows it had not delivered. Rows that failed o
 tried again the next night. Trigger with `full_refresh` on to send every row again (after someone
 edited chats by hand in Texter, say).
 
+**It writes to Texter.** The DAG is created paused; unpausing it does not run it at once (as a cron
+`schedule` with a `start_date` would, for the latest 02:00): the first run is the next 02:00 UTC. Point
+`texter_default` at a test project or the sandbox first, or use *Trigger DAG* when you mean it.
+
 **Connections** (change the ids in one place, the constants at the top of this file):
 - `warehouse`: any SQL connection with a DB-API hook (PostgreSQL, SQLite, Snowflake, ...) holding
   `customers(chat_id, phone, plan, tags, lifetime_value, lead_id, last_order_date)`; `tags` is a JSON
@@ -33,10 +37,11 @@ edited chats by hand in Texter, say).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 from airflow.sdk import DAG, Param
+from airflow.timetables.trigger import CronTriggerTimetable
 
 from airflow_provider_texter.transfers.sql_to_texter import SqlToTexterOperator
 
@@ -47,6 +52,8 @@ REJECTED_ROWS_TABLE = "texter_rejected_rows"
 STATE_TABLE = "texter_sync_state"
 MAX_FAILED_RATIO = 0.05
 CUSTOMER_CONTRACT = Path(__file__).parent / "customer_contract.json"
+# Without a start_date, and with no run within 0 s of now, unpausing waits for the next 02:00.
+NIGHTLY = CronTriggerTimetable("0 2 * * *", timezone="UTC", run_immediately=timedelta(0))
 
 # The warehouse columns that are facts about the customer go under crmData.customer.
 CUSTOMER_FACTS = {
@@ -70,8 +77,8 @@ with DAG(
     dag_id="texter_crm_enrichment",
     description="Nightly: merge plan, tags, lifetime value, lead id, last order into Texter crmData",
     doc_md=__doc__,
-    schedule="0 2 * * *",
-    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    schedule=NIGHTLY,
+    is_paused_upon_creation=True,
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},

@@ -15,6 +15,9 @@ Both are stateful: `texter_segment_state` (next to the customers, created on the
 what Texter confirmed per chat; an hour in which nobody joined, left or changed owner sends nothing.
 Trigger with `full_refresh` on to send everything again (after someone removed the label by hand, say).
 
+**It writes to Texter.** The DAG is created paused; unpausing it does not run it at once: the first run
+is at the next full hour.
+
 **Connections** (the constants at the top of this file):
 - `warehouse`: a SQL connection holding `customers(customer_id, chat_id, plan)` and
   `account_managers(customer_id, agent_email, department_id)`.
@@ -23,9 +26,10 @@ Trigger with `full_refresh` on to send everything again (after someone removed t
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from airflow.sdk import DAG, Param
+from airflow.timetables.trigger import CronTriggerTimetable
 
 from airflow_provider_texter.transfers.sql_to_texter import SqlToTexterOperator
 
@@ -34,6 +38,8 @@ TEXTER_CONN_ID = "texter_default"
 SEGMENT_LABEL = "Premium customer"
 STATE_TABLE = "texter_segment_state"
 REJECTED_ROWS_TABLE = "texter_rejected_rows"
+# Without a start_date, and with no run within 0 s of now, unpausing waits for the next full hour.
+HOURLY = CronTriggerTimetable("@hourly", timezone="UTC", run_immediately=timedelta(0))
 
 PREMIUM_SEGMENT = """
 SELECT chat_id
@@ -51,8 +57,8 @@ with DAG(
     dag_id="texter_segment_labels",
     description="Keep the premium segment as a label on its chats, and route chats to account managers",
     doc_md=__doc__,
-    schedule="@hourly",
-    start_date=datetime(2026, 1, 1, tzinfo=timezone.utc),
+    schedule=HOURLY,
+    is_paused_upon_creation=True,
     catchup=False,
     max_active_runs=1,
     default_args={"retries": 2, "retry_delay": timedelta(minutes=5)},

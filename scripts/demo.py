@@ -187,14 +187,23 @@ def keep_segment(environment: dict[str, str], sandbox: SandboxProcess, customers
 
 
 def show_rejected_rows(warehouse: Path) -> None:
+    """The rejected rows of the last DAG run that rejected any: the table keeps those of every run."""
     connection = sqlite3.connect(warehouse)
     try:
-        rows = connection.execute("SELECT status, chat_key, reason FROM texter_rejected_rows").fetchall()
+        dag_id, run_id = connection.execute(
+            "SELECT dag_id, run_id FROM texter_rejected_rows ORDER BY rejected_at DESC LIMIT 1"
+        ).fetchone()
+        rows = connection.execute(
+            "SELECT task_id, status, chat_key, reason FROM texter_rejected_rows "
+            "WHERE dag_id = ? AND run_id = ? ORDER BY task_id, row_number",
+            (dag_id, run_id),
+        ).fetchall()
     finally:
         connection.close()
-    print(f"Rejected rows:  {len(rows)} in texter_rejected_rows (the warehouse), to fix and re-run:")
-    for status, chat_key, reason in rows:
-        print(f"  {status:<9} {chat_key}: {reason}")
+    print(f"Rejected rows:  {len(rows)} in the last run of {dag_id} ({run_id}), kept in texter_rejected_rows")
+    print("                (the warehouse) with their DAG, task and run, to fix and re-run:")
+    for task_id, status, chat_key, reason in rows:
+        print(f"  {task_id}: {status:<9} {chat_key}: {reason}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ internals, and it checks what the sandbox and the warehouse hold afterwards, not
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +21,9 @@ EXAMPLE_DAGS = ROOT / "example_dags"
 TOKEN = "smoke-sandbox-token"
 # A run takes seconds; a failed task of the example DAGs would wait minutes for its retry.
 CLI_TIMEOUT_SECONDS = 180
+# What a failed run logged: structlog's "[error    ] ..." lines, or the classic "ERROR - ..." ones.
+ERROR_LINE = re.compile(r"\[error\s*\].*|\bERROR - .*")
+RICH_TRACEBACK_END = "\u2570"  # the bottom-left corner of the box rich draws around a traceback
 sys.path.insert(0, str(EXAMPLE_DAGS))  # sample_warehouse sits next to the DAGs it feeds
 
 from demo import airflow_environment  # noqa: E402  (scripts/, this file's folder, is on sys.path)
@@ -70,8 +74,25 @@ def airflow(environment: dict[str, str], *arguments: str) -> str:
         raise SystemExit(f"{name} took over {CLI_TIMEOUT_SECONDS} s: a failed task waits to retry") from None
     if result.returncode:
         print(_tail(result.stdout, result.stderr))
-        raise SystemExit(f"{name} failed")
+        causes = "\n".join(f"  {cause}" for cause in failure_causes(result.stdout + result.stderr))
+        raise SystemExit(f"{name} failed; the errors it logged, each once, with their exceptions:\n{causes}")
     return result.stdout
+
+
+def failure_causes(output: str) -> list[str]:
+    """Each error line of a failed run and the exception each traceback ended in, in order, once: the
+    cause is often far above the tail (a connection that failed to load, long before "DagRun failed")."""
+    causes = []
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if error := ERROR_LINE.search(line):
+            causes.append(error.group().strip())
+        elif line.startswith(RICH_TRACEBACK_END):  # rich wraps the exception's text below the box
+            following = [text.strip() for text in lines[index + 1 :]]
+            causes.append(" ".join(following[: following.index("")] if "" in following else following))
+        elif line.startswith("Traceback (most recent call last)"):  # plain: the first line not indented
+            causes += [text for text in lines[index + 1 :] if text[:1] not in ("", " ")][:1]
+    return list(dict.fromkeys(causes))
 
 
 def _tail(*outputs: str | bytes | None) -> str:

@@ -10,8 +10,11 @@ from test_operators import outcomes, texter_dag, xcom_result
 
 from airflow_provider_texter.exceptions import TexterValidationError
 from airflow_provider_texter.operators.texter import (
+    BaseTexterChatOperator,
     TexterAssignChatOperator,
     TexterResolveChatOperator,
+    TexterUpdateChatOperator,
+    TexterUpdateCrmDataOperator,
     TexterUpdateLabelsOperator,
 )
 from airflow_provider_texter.sandbox import make_chat
@@ -152,3 +155,20 @@ def test_a_resolve_that_notifies_fails_once_with_an_unknown_outcome_and_is_never
     assert [request.path for request in texter_sandbox.requests] == [f"/chats/{YAEL}/resolve"]
     assert texter_sandbox.chat(YAEL)["status"] == RESOLVED  # Texter did act: the contact was messaged once
     assert "TexterOutcomeUnknownError" in capfd.readouterr().out
+
+
+def test_each_single_chat_operator_renders_its_connection_id(texter_sandbox, monkeypatch, run_dag):
+    staging = {"conn_type": "texter", "host": texter_sandbox.base_url, "password": texter_sandbox.token}
+    monkeypatch.setenv("AIRFLOW_CONN_TEXTER_STAGING", json.dumps(staging))  # no texter_default at all
+    conn = {"texter_conn_id": "{{ params.texter_conn_id }}"}
+    with texter_dag("texter_templated_connection", params={"texter_conn_id": "texter_staging"}) as dag:
+        TexterUpdateCrmDataOperator(task_id="crm", chat_id=YAEL, data={"plan": "pro"}, **conn)
+        TexterUpdateChatOperator(task_id="rename", chat_id=YAEL, display_name="Yael", **conn)
+        TexterUpdateLabelsOperator(task_id="labels", chat_id=YAEL, add=["vip"], **conn)
+        TexterAssignChatOperator(task_id="assign", chat_id=YAEL, department_id="support", **conn)
+        TexterResolveChatOperator(task_id="resolve", chat_id=YAEL, **conn)
+
+    dag_run = run_dag(dag)
+
+    assert set(outcomes(dag_run).values()) == {("success", 1)}
+    assert len(outcomes(dag_run)) == len(BaseTexterChatOperator.__subclasses__()) == 5

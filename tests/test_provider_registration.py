@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from importlib.metadata import metadata
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,8 @@ def test_provider_page_links_to_the_documentation():
         provider.data["documentation-url"]
         == "https://github.com/texter-airflow/airflow-provider-texter#readme"
     )
+
+
+def test_the_package_carries_the_keyword_every_airflow_provider_has():
+    (keywords,) = metadata("airflow-provider-texter").get_all("Keywords")
+    assert "airflow-provider" in keywords.split(",")

@@ -19,6 +19,11 @@ from airflow_provider_texter.redaction import redact, register_secret
         ("password=hunter2; user=dana", "password=***; user=dana"),
         ("the token lacks the scope 'Manage all chats'", "the token lacks the scope 'Manage all chats'"),
         ("Unauthorized: invalid or missing API token", "Unauthorized: invalid or missing API token"),
+        ("has no API token: put it in the password field", "has no API token: put it in the password field"),
+        ("echo: X-Api-Token: abc123 was refused", "echo: X-Api-Token: *** was refused"),
+        ("X-Api-Token: abcdef\r\nHost: acme", "X-Api-Token: ***\r\nHost: acme"),
+        ("access_token:abc", "access_token:***"),
+        ('secret: "abc"', 'secret: "***"'),
     ],
 )
 def test_credential_shapes_are_masked_and_plain_words_kept(text, expected):
@@ -28,6 +33,11 @@ def test_credential_shapes_are_masked_and_plain_words_kept(text, expected):
 def test_a_registered_token_is_masked_wherever_it_appears():
     register_secret("tok-ZX81-secret")
     assert redact("project acme refused tok-ZX81-secret, sorry") == "project acme refused ***, sorry"
+
+
+def test_a_value_too_short_for_airflows_masker_is_not_registered():
+    register_secret("abcd")  # Airflow's masker skips secrets under 5 characters: they mask plain words
+    assert redact("abcd efgh") == "abcd efgh"
 
 
 def test_every_texter_error_is_redacted_however_it_is_built():

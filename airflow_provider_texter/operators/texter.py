@@ -48,7 +48,7 @@ class BaseTexterChatOperator(BaseOperator):
     :param default_country_code: ... or its calling code (``"972"``).
     :param on_multiple_chats: when the phone has several chats: ``most_recent``, ``all`` or ``error``.
     :param channel_name: with ``account_id``, only chats of that channel account match the phone.
-    :param texter_conn_id: the ``texter`` connection to use.
+    :param texter_conn_id: the ``texter`` connection to use. (templated)
     """
 
     template_fields: Sequence[str] = ("chat_id", "phone", "texter_conn_id")
@@ -169,7 +169,7 @@ class TexterUpdateCrmDataOperator(BaseTexterChatOperator):
     :param data_schema: your own JSON Schema for ``data`` (e.g. ``plan`` one of free/pro/premium): a
         dict, or the path of a .json file (absolute, e.g. ``Path(__file__).parent / "crm.json"``).
         Not templated: a contract is code, and Jinja would mangle regex patterns in it.
-    :param texter_conn_id: the ``texter`` connection to use.
+    :param texter_conn_id: the ``texter`` connection to use. (templated)
     """
 
     template_fields: Sequence[str] = (*BaseTexterChatOperator.template_fields, "data", "merging_mode")
@@ -208,7 +208,7 @@ class TexterUpdateChatOperator(BaseTexterChatOperator):
     :param crm_data: the chat's new CRM data, replacing the old entirely. (templated)
     :param crm_deep_link: http(s) URL of the contact's record in your CRM. (templated)
     :param language: the chat's language, at most 255 characters. (templated)
-    :param texter_conn_id: the ``texter`` connection to use.
+    :param texter_conn_id: the ``texter`` connection to use. (templated)
     """
 
     template_fields: Sequence[str] = (*BaseTexterChatOperator.template_fields, *CHAT_PROPERTIES)
@@ -261,7 +261,7 @@ class TexterUpdateLabelsOperator(BaseTexterChatOperator):
     :param remove: labels to take from it; one it does not have is no error. (templated)
     :param set: the chat's labels from now on; ``[]`` clears them. (templated)
     :param create_missing_labels: create the labels ``add``/``set`` name that do not exist yet.
-    :param texter_conn_id: the ``texter`` connection to use.
+    :param texter_conn_id: the ``texter`` connection to use. (templated)
     """
 
     template_fields: Sequence[str] = (*BaseTexterChatOperator.template_fields, "add", "remove", "set")
@@ -302,7 +302,7 @@ class TexterAssignChatOperator(BaseTexterChatOperator):
     :param agent_uid: ... or by Texter user id ... (templated)
     :param agent_crm_id: ... or by id in your CRM; at most one of the three. (templated)
     :param department_id: the department; with no agent, the chat waits for any agent of it. (templated)
-    :param texter_conn_id: the ``texter`` connection to use.
+    :param texter_conn_id: the ``texter`` connection to use. (templated)
     """
 
     template_fields: Sequence[str] = (*BaseTexterChatOperator.template_fields, *ASSIGNEE_FIELDS)
@@ -345,7 +345,7 @@ class TexterResolveChatOperator(BaseTexterChatOperator):
     :param chat_id: the chat's id, or ``phone`` and its options (see ``BaseTexterChatOperator``). (templated)
     :param notify_client: first send the client the default resolution message; ``True``/``False`` or
         the text "true"/"false" as a template renders it. (templated)
-    :param texter_conn_id: the ``texter`` connection to use.
+    :param texter_conn_id: the ``texter`` connection to use. (templated)
     """
 
     template_fields: Sequence[str] = (*BaseTexterChatOperator.template_fields, "notify_client")

@@ -35,7 +35,7 @@ class SyncSummary:
 
     dry_run: bool = False
     rows_read: int = 0
-    sent: int = 0
+    sent: int = 0  # rows whose every request Texter confirmed (none in a preview): departures are undone
     succeeded: int = 0
     failed: int = 0
     unmatched: int = 0
@@ -130,12 +130,11 @@ class RunReport:
             if self.summary.dry_run:
                 room = SAMPLE_SIZE - len(self.summary.would_send)
                 self.summary.would_send += list(outcome.would_send[: max(room, 0)])
-            else:
-                self.summary.sent += len(outcome.chat_ids)
             if task.departed:
                 self.summary.undone += 1
             else:
                 self.summary.succeeded += 1
+                self.summary.sent += not self.summary.dry_run  # rows, however many requests each made
             self.guard.succeeded()
         if self.outcomes is not None and task.departed:
             self.outcomes.drop(task.key)

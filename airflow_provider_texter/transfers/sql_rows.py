@@ -61,3 +61,20 @@ def execute_many(connection: Any, sql: str, rows: Sequence[Sequence[Any]]) -> No
     """Run one statement for each of ``rows`` on a cursor closed afterwards."""
     with closing(connection.cursor()) as cursor:
         cursor.executemany(sql, rows)
+
+
+def has_column(connection: Any, table: str, column: str) -> bool:
+    """Whether ``table`` has ``column`` (``"1"``: whether the table exists); a failed probe is rolled back."""
+    try:
+        execute(connection, f"SELECT {column} FROM {table} WHERE 1 = 0", fetch=True)
+    except Exception:  # each driver names "no such column" differently
+        connection.rollback()
+        return False
+    return True
+
+
+def add_missing_column(connection: Any, table: str, column: str, definition: str) -> None:
+    """Bring a table an older version created up to date: add ``column`` when it lacks it."""
+    if not has_column(connection, table, column):
+        execute(connection, f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        connection.commit()

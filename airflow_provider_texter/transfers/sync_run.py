@@ -93,7 +93,10 @@ class SyncRun:
                     side_connection,
                     plan.rejected_rows_table,
                     self.identity.run_id,
+                    dag_id=self.identity.dag_id,
+                    task_id=self.identity.task_id,
                     placeholder=self.db_hook.placeholder,
+                    escape_word_format=self.db_hook.escape_word_format,
                 )
                 rejected_table.create()
 

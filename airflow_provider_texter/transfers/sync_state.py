@@ -20,7 +20,7 @@ from typing import Any
 
 from airflow_provider_texter.exceptions import TexterPermanentError
 from airflow_provider_texter.transfers.rejected_rows import check_table_name
-from airflow_provider_texter.transfers.sql_rows import execute, execute_many
+from airflow_provider_texter.transfers.sql_rows import add_missing_column, execute, execute_many, has_column
 
 MAX_KEY_LENGTH = 200
 LOOKUP_BATCH = 500
@@ -125,9 +125,7 @@ class SyncState:
             "confirmed_at VARCHAR(40), written TEXT, PRIMARY KEY (sync_id, row_key))"
         )
         self.connection.commit()
-        if not self._has_column("written"):  # a table made before labels were synced
-            self._execute(f"ALTER TABLE {self.table} ADD COLUMN written TEXT")
-            self.connection.commit()
+        add_missing_column(self.connection, self.table, "written", "TEXT")  # made before labels were synced
         key_column = f"row_key VARCHAR({MAX_KEY_LENGTH}) NOT NULL PRIMARY KEY"
         try:
             self._execute(f"CREATE TEMPORARY TABLE {self.seen_table} ({key_column})")
@@ -145,17 +143,9 @@ class SyncState:
         self._execute(f"DROP TABLE {self.seen_table}")
         self.connection.commit()
 
-    def _has_column(self, column: str) -> bool:
-        try:
-            self._execute(f"SELECT {column} FROM {self.table} WHERE 1 = 0", fetch=True)
-        except Exception:  # each driver names "no such column" differently
-            self.connection.rollback()
-            return False
-        return True
-
     def exists(self) -> bool:
         """Whether the table is there (a preview must not create it); a failed probe is rolled back."""
-        return self._has_column("1")
+        return has_column(self.connection, self.table, "1")
 
     def look_up(
         self, keys: Sequence[str], *, mark_seen: bool = True

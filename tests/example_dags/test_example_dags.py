@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ DAG_IDS = (
     "texter_single_chat_update",
     "texter_vip_external_bot",
 )
+SCHEDULED_DAG_IDS = ("texter_crm_enrichment", "texter_segment_labels")  # they write to Texter on their own
 SEEDED_CHAT = "5eed00000000000000000001"  # the texter_sandbox fixture's chat with crmData {"plan": "gold"}
 
 
@@ -62,6 +64,18 @@ def test_example_dag_is_documented_tagged_and_retried(dag_bag, dag_id):
     assert "**Connection" in dag.doc_md
     assert dag.catchup is False
     assert all(task.retries >= 1 for task in dag.tasks)
+
+
+@pytest.mark.parametrize("dag_id", SCHEDULED_DAG_IDS)
+def test_a_scheduled_example_dag_starts_paused_and_unpausing_it_writes_nothing_at_once(dag_bag, dag_id):
+    from airflow.timetables.base import TimeRestriction
+
+    dag = dag_bag.dags[dag_id]
+    assert dag.is_paused_upon_creation is True
+    # What the scheduler asks the timetable once the DAG is unpaused, before it has any run.
+    restriction = TimeRestriction(earliest=dag.start_date, latest=dag.end_date, catchup=dag.catchup)
+    first = dag.timetable.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
+    assert first.run_after > datetime.now(timezone.utc)
 
 
 def expected_crm_data(row: tuple, before: dict) -> dict:

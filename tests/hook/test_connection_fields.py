@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_texter import get_provider_info
+from airflow_provider_texter.actions import ACTIONS
 from airflow_provider_texter.connection_fields import CONNECTION_EXTRAS
 from airflow_provider_texter.connection_settings import settings_from_connection
 from airflow_provider_texter.exceptions import TexterConfigError
@@ -80,3 +81,11 @@ def test_airflow_reads_the_conn_fields_with_their_help_text():
     assert {name for name in widgets if name.startswith("extra__texter__")} == {
         f"extra__texter__{name}" for name in EXTRA_NAMES
     }
+
+
+def test_the_token_field_names_every_scope_an_endpoint_needs():
+    (connection_type,) = get_provider_info()["connection-types"]
+    token_help = connection_type["ui-field-behaviour"]["placeholders"]["password"]
+    assert token_help == TexterHook.get_ui_field_behaviour()["placeholders"]["password"]
+    for scope in {action.endpoint.scope for action in ACTIONS if action.endpoint.scope}:
+        assert scope in token_help

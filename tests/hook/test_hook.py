@@ -293,6 +293,15 @@ def test_a_token_the_server_echoes_is_redacted_from_errors_and_logs(hook, texter
         assert texter_sandbox.token not in text
 
 
+def test_masking_leaves_every_word_of_the_missing_token_message(connect, chat):
+    hook = connect("texter_nopw", token="")
+    message = "connection 'texter_nopw' has no API token: put the Texter API token in its password field"
+    assert hook.test_connection() == (False, message)
+    with pytest.raises(TexterPermanentError) as error:
+        hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    assert str(error.value) == message
+
+
 def test_unreachable_server_is_a_transport_error(monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_TEXTER_DEFAULT",

@@ -33,6 +33,8 @@ PHONES = [
     ("+52 55 1234 5678", None, "525512345678"),
     ("+1 650 253 0000 ext. 123", None, "16502530000"),
     ("\uff0b39 06 1234 5678", None, "390612345678"),
+    ("tel:+1-201-555-0123;ext=7", None, "12015550123"),  # RFC 3966, as CRMs export
+    ("tel:052-123-4567;phone-context=+972", None, "972521234567"),
     ("8 (495) 123-45-67", None, "has no country code"),
     ("0521234567", None, "has no country code"),
     ("+1 234", None, "it is too short"),

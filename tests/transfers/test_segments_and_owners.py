@@ -69,6 +69,7 @@ def test_a_segment_kept_as_a_label_over_three_runs(warehouse, chats, texter_sand
     texter_sandbox.clear_requests()
     second = keep_segment(warehouse, "run_2", [b, c, d])
     assert (second["succeeded"], second["unchanged"], second["removed"], second["undone"]) == (1, 2, 1, 1)
+    assert (second["rows_read"], second["sent"]) == (3, 1)  # sent counts rows, as for CRM data: not leavers
     assert label_writes(texter_sandbox) == sorted([(d, {"add": ["vip"]}), (a, {"remove": ["vip"]})])
     assert labels_of(texter_sandbox, chats) == [
         ["failed-message"],
@@ -121,7 +122,7 @@ def test_changing_the_labels_moves_members_and_leavers_lose_what_they_were_given
     texter_sandbox.clear_requests()
 
     moved = keep_segment(sqlite_warehouse, "run_2", [a, b], labels=["Gold tier"], create_missing_labels=True)
-    assert moved["succeeded"] == 2
+    assert (moved["succeeded"], moved["sent"]) == (2, 2)  # rows, each with an add and a remove request
     assert labels_of(texter_sandbox, [a, b]) == [["failed-message", "gold-tier"], ["gold-tier"]]
     assert ("gold-tier", "Gold tier") in [(label["id"], label["name"]) for label in texter_sandbox.labels]
 
