@@ -70,6 +70,11 @@ class TexterClientError(TexterAPIError, TexterPermanentError):
     """A 4xx other than 429: the request itself is wrong and is never retried."""
 
 
+class TexterUnsuccessfulError(TexterClientError):
+    """HTTP 200 with ``success: false``: Texter refused and did nothing (a template message to a contact who
+    unsubscribed from templates)."""
+
+
 class TexterBadRequestError(TexterClientError):
     """400/422: the API refused the body or the query."""
 

@@ -16,6 +16,7 @@ from airflow_provider_texter.exceptions import (
     TexterRateLimitError,
     TexterServerError,
     TexterTransportError,
+    TexterUnsuccessfulError,
 )
 
 MESSAGE_LIMIT = 500
@@ -32,7 +33,7 @@ def decode_response(response: requests.Response, method: str, path: str, *, scop
         return response.text
     if isinstance(body, dict) and body.get("success") is False:
         message = body.get("message") or body.get("error") or "the API answered success: false"
-        raise TexterClientError(response.status_code, method, path, str(message))
+        raise TexterUnsuccessfulError(response.status_code, method, path, str(message))
     return body
 
 

@@ -11,11 +11,15 @@ from typing import Literal, get_args
 from airflow_provider_texter.actions.action import Action
 from airflow_provider_texter.actions.assign_chat import ASSIGN_CHAT
 from airflow_provider_texter.actions.create_label import CREATE_LABEL
+from airflow_provider_texter.actions.get_messages import GET_MESSAGES
 from airflow_provider_texter.actions.list_labels import LIST_LABELS
+from airflow_provider_texter.actions.list_templates import LIST_TEMPLATES
+from airflow_provider_texter.actions.list_unsubscribed import LIST_UNSUBSCRIBED, LIST_UNSUBSCRIBED_FROM_NUMBER
 from airflow_provider_texter.actions.manage_chat_labels import MANAGE_CHAT_LABELS
 from airflow_provider_texter.actions.resolve_chat import RESOLVE_CHAT
 from airflow_provider_texter.actions.resubscribe import RESUBSCRIBE
 from airflow_provider_texter.actions.search_chats import SEARCH_CHATS
+from airflow_provider_texter.actions.send_template_message import SEND_TEMPLATE_MESSAGE
 from airflow_provider_texter.actions.unsubscribe import UNSUBSCRIBE
 from airflow_provider_texter.actions.update_chat_properties import UPDATE_CHAT_PROPERTIES
 from airflow_provider_texter.actions.update_crm_data import UPDATE_CRM_DATA
@@ -31,6 +35,11 @@ ACTIONS: tuple[Action, ...] = (
     RESOLVE_CHAT,
     UNSUBSCRIBE,
     RESUBSCRIBE,
+    LIST_UNSUBSCRIBED,
+    LIST_UNSUBSCRIBED_FROM_NUMBER,
+    LIST_TEMPLATES,
+    SEND_TEMPLATE_MESSAGE,
+    GET_MESSAGES,
 )
 
 # SqlToTexterOperator(operation=...): the calls warehouse rows can drive.

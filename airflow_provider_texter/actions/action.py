@@ -50,17 +50,20 @@ class Request:
     label_id: str | None = None
     body: Any = None
     query: Mapping[str, Any] | None = None
+    account_id: str | None = None
 
     @property
     def path(self) -> str:
-        ids = {"chat_id": self.chat_id, "label_id": self.label_id}
+        ids = {"chat_id": self.chat_id, "label_id": self.label_id, "account_id": self.account_id}
         endpoint = self.action.endpoint
         return endpoint.path.format(**{name: quote(ids[name] or "", safe="") for name in endpoint.path_ids})
 
     @property
     def subject(self) -> str:
         """What the call is about, for a 404 or an unknown outcome: ``chat 64de…``."""
-        return self.action.endpoint.subject.format(chat_id=self.chat_id, label_id=self.label_id)
+        return self.action.endpoint.subject.format(
+            chat_id=self.chat_id, label_id=self.label_id, account_id=self.account_id
+        )
 
     @property
     def may_resend(self) -> bool:
@@ -109,10 +112,13 @@ class Action:
         label_id: str | None = None,
         body: Any = None,
         query: Mapping[str, Any] | None = None,
+        account_id: str | None = None,
     ) -> Request:
         """A checked request for a body built elsewhere: the ids as ``addressed`` checks them, and the body
         against the request schema; every problem is named before any request is made."""
-        request = self.addressed(chat_id=chat_id, label_id=label_id, body=body, query=query)
+        request = self.addressed(
+            chat_id=chat_id, label_id=label_id, body=body, query=query, account_id=account_id
+        )
         if self.endpoint.request_schema is not None:
             check_request(self.endpoint.request_schema, body, context=f"{self.name} request")
         return request
@@ -124,11 +130,12 @@ class Action:
         label_id: str | None = None,
         body: Any = None,
         query: Mapping[str, Any] | None = None,
+        account_id: str | None = None,
     ) -> Request:
         """A request whose body the action's own builder checked: each id the path needs is given and is
         exactly one path segment, and a call without a body gets none."""
         endpoint = self.endpoint
-        ids = {"chat_id": chat_id, "label_id": label_id}
+        ids = {"chat_id": chat_id, "label_id": label_id, "account_id": account_id}
         problems = [f"{name}: is required" for name in endpoint.path_ids if ids[name] is None]
         problems += [
             f"{name}: {endpoint.name} takes none" for name, value in ids.items()
@@ -140,7 +147,7 @@ class Action:
             raise TexterValidationError(problems, context=f"{endpoint.name} request")
         for name in endpoint.path_ids:
             path_segment(ids[name], field=name)
-        return Request(self, chat_id=chat_id, label_id=label_id, body=body, query=query)
+        return Request(self, chat_id, label_id, body, query, account_id)
 
     # What a single-chat operator reports of a request it sent (XCom holds no personal data).
     def written_fields(self, body: Any) -> list[str]:

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 MANAGE_CHATS = "Manage all chats"
 LIST_CHATS = "List all chats"
 MANAGE_LABELS = "Manage labels"
+VIEW_CHATS = "View all chats"
+VIEW_TEMPLATES = "View template messages"
+SEND_TEMPLATES = "Send template messages"
+PATH_IDS = ("chat_id", "label_id", "account_id")  # the ids a path may carry, each one segment
 
 # What a good answer looks like (an endpoint may accept several):
 JSON_OBJECT = "a JSON object"
@@ -24,7 +28,8 @@ class Endpoint:
 
     :param name: the call's name in Texter's API reference, used in error messages.
     :param method: the HTTP method.
-    :param path: the path below the base URL; ``{chat_id}`` / ``{label_id}`` mark the id segment.
+    :param path: the path below the base URL; ``{chat_id}``, ``{label_id}`` or ``{account_id}`` (our
+        WhatsApp number) mark the id segment.
     :param scope: the token scope the call needs; None when any valid token may make it.
     :param request_schema: the file in ``schemas/`` (without ``.json``) the body must satisfy; None for
         calls without a body (their query is built by their action, e.g. ``search_query``).
@@ -42,8 +47,8 @@ class Endpoint:
 
     @property
     def path_ids(self) -> tuple[str, ...]:
-        """The ids the path needs: ``("chat_id",)``, ``("label_id",)`` or none."""
-        return tuple(name for name in ("chat_id", "label_id") if f"{{{name}}}" in self.path)
+        """The ids the path needs: ``("chat_id",)``, ``("label_id",)``, ``("account_id",)`` or none."""
+        return tuple(name for name in PATH_IDS if f"{{{name}}}" in self.path)
 
 
 def is_good_answer(endpoint: Endpoint, answer: object) -> bool:

@@ -4,7 +4,7 @@ path (pacing, retries, typed errors) is ``transport.py``; what each call sends i
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -12,10 +12,13 @@ import requests
 
 from airflow_provider_texter.actions.action import Action, Request
 from airflow_provider_texter.actions.assign_chat import ASSIGN_CHAT, assign_chat_request
+from airflow_provider_texter.actions.get_messages import messages_request
 from airflow_provider_texter.actions.list_labels import LABEL_PAGE_SIZE
+from airflow_provider_texter.actions.list_templates import templates_request
 from airflow_provider_texter.actions.resolve_chat import RESOLVE_CHAT
 from airflow_provider_texter.actions.resubscribe import RESUBSCRIBE
 from airflow_provider_texter.actions.search_chats import SEARCH_CHATS, search_query
+from airflow_provider_texter.actions.send_template_message import SEND_TEMPLATE_MESSAGE, TemplateMessage
 from airflow_provider_texter.actions.unsubscribe import UNSUBSCRIBE
 from airflow_provider_texter.actions.update_chat_properties import (
     UPDATE_CHAT_PROPERTIES,
@@ -28,6 +31,7 @@ from airflow_provider_texter.connection_check import check_connection
 from airflow_provider_texter.connection_fields import form_widgets, ui_field_behaviour
 from airflow_provider_texter.connection_settings import TexterSettings, settings_from_connection
 from airflow_provider_texter.labels import LabelDirectory
+from airflow_provider_texter.opt_out_list import read_unsubscribed
 from airflow_provider_texter.phones import default_region_of
 from airflow_provider_texter.redaction import register_secret
 from airflow_provider_texter.retry_policy import RetryPolicy
@@ -123,22 +127,16 @@ class TexterHook(BaseHook):
 
     def call(self, action: Action, *, chat_id: str | None = None, body: Any = None, **options: Any) -> Any:
         """Send one described API call (``actions/``), its ids and body checked first. ``options``:
-        ``label_id``, ``query``, and ``timeout`` / ``retry_policy`` for this call only."""
-        ids_and_query = {name: options.pop(name) for name in ("label_id", "query") if name in options}
-        return self.send(action.request(chat_id=chat_id, body=body, **ids_and_query), **options)
+        ``label_id``, ``account_id``, ``query``, and ``timeout`` / ``retry_policy`` for this call only."""
+        ids = {key: options.pop(key) for key in ("label_id", "account_id", "query") if key in options}
+        return self.send(action.request(chat_id=chat_id, body=body, **ids), **options)
 
     def run(self, method: str, path: str, *, json: Any = None, params: Any = None, **options: Any) -> Any:
         """One raw request through the same retries, pacing and errors as every call: the decoded body."""
         return self.transport.exchange(method, path, body=json, query=params, **options)
 
-    def update_crm_data(
-        self,
-        chat_id: str,
-        data: Mapping[str, Any],
-        merging_mode: MergingMode = "merge",
-        *,
-        data_schema: DataSchema = None,
-    ) -> dict:
+    def update_crm_data(self, chat_id: str, data: Mapping[str, Any], merging_mode: MergingMode = "merge", *,
+                        data_schema: DataSchema = None) -> dict:  # fmt: skip
         """Merge ``data`` into the chat's crmData as ``merging_mode`` says (checked first); the chat."""
         body = crm_data_request(data, merging_mode, data_schema=data_schema)
         return self.send(UPDATE_CRM_DATA.addressed(chat_id=chat_id, body=body))
@@ -149,16 +147,10 @@ class TexterHook(BaseHook):
         return self.send(UPDATE_CHAT_PROPERTIES.addressed(chat_id=chat_id, body=body))
 
     def search_chats(
-        self,
-        search: str | None = None,
-        *,
-        channel_name: str | None = None,
-        account_id: str | None = None,
-        labels: Iterable[str] | None = None,
-        statuses: Iterable[str] | None = None,
-        limit: int = 30,
+        self, search: str | None = None, *, channel_name: str | None = None, account_id: str | None = None,
+        labels: Iterable[str] | None = None, statuses: Iterable[str] | None = None, limit: int = 30,
         offset: int = 0,
-    ) -> dict:
+    ) -> dict:  # fmt: skip
         """Find chats, newest first: ``{"data": [chat, ...], "total": n}``; search by phone or name."""
         query = search_query(
             search, channel_name=channel_name, account_id=account_id, labels=labels, statuses=statuses,
@@ -198,15 +190,9 @@ class TexterHook(BaseHook):
         return self.labels.ids(names, create_missing=create_missing, preview=preview)
 
     def assign_chat(
-        self,
-        *,
-        chat_id: str | None = None,
-        phone: str | None = None,
-        agent_email: str | None = None,
-        agent_uid: str | None = None,
-        agent_crm_id: str | None = None,
-        department_id: str | None = None,
-    ) -> dict[str, str]:
+        self, *, chat_id: str | None = None, phone: str | None = None, agent_email: str | None = None,
+        agent_uid: str | None = None, agent_crm_id: str | None = None, department_id: str | None = None,
+    ) -> dict[str, str]:  # fmt: skip
         """Make a chat (by ``chat_id`` or ``phone``) PENDING for an agent (by email, uid or CRM id), a
         department, or both. Returns the body sent (API names): ``{"chatId": ..., "agentEmail": ...}``."""
         body = assign_chat_request(
@@ -229,16 +215,30 @@ class TexterHook(BaseHook):
         """Let template messages reach ``phone`` again: a consent decision, the contact's or yours."""
         return self.send(RESUBSCRIBE.for_phone(self.phones.parse(phone), account_id))
 
+    def send_template(self, phone: Any, template_name: str, values: Sequence[str] = (), *,
+                      language: str | None = None, account_id: str | None = None) -> dict:  # fmt: skip
+        """Send an approved template to ``phone`` (international); never resent after an ambiguous failure."""
+        message = TemplateMessage(template_name, language, account_id)
+        return self.send(SEND_TEMPLATE_MESSAGE.to(self.phones.parse(phone), message, values))
+
+    def list_templates(self, *, account_id: str | None = None, include_all: bool = False) -> list[dict]:
+        """The WhatsApp templates (of one number of ours), APPROVED only unless ``include_all``."""
+        return self.send(templates_request(account_id, include_all))
+
+    def chat_messages(self, chat_id: str, *, before_time: int | None = None, before_id: str | None = None,
+                      limit: int = 50) -> dict:  # fmt: skip
+        """``{"messages": [oldest first], "minTime", "maxTime"}``: the newest, or those before a message."""
+        return self.send(messages_request(chat_id, before_time, before_id, limit))
+
+    def list_unsubscribed(self, *, account_id: str | None = None) -> list[dict]:
+        """Who opted out of templates (from ``account_id``, or from any number of ours), oldest first."""
+        return read_unsubscribed(self.send, account_id)
+
     def find_chat_ids(
-        self,
-        phone: Any,
-        *,
-        default_region: str | None = None,
-        default_country_code: str | None = None,
-        channel_name: str | None = None,
-        account_id: str | None = None,
+        self, phone: Any, *, default_region: str | None = None, default_country_code: str | None = None,
+        channel_name: str | None = None, account_id: str | None = None,
         on_multiple_chats: MultipleChats = "most_recent",
-    ) -> list[str]:
+    ) -> list[str]:  # fmt: skip
         """The chats whose contact is exactly ``phone`` (any written form), newest first (once per number)."""
         region = default_region_of(default_region, default_country_code)
         digits = self.phones.parse(phone, default_region=region).digits

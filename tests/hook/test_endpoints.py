@@ -30,7 +30,11 @@ from airflow_provider_texter.validation import REQUEST_VALIDATORS
 
 ENDPOINTS = [action.endpoint for action in ACTIONS]
 YAEL = "5eed00000000000000000001"  # seeded: labels ["vip"]
-ALL_SCOPES = {"Manage all chats", "List all chats", "Manage labels"}
+ALL_SCOPES = {
+    "Manage all chats", "List all chats", "Manage labels", "View all chats", "View template messages",
+    "Send template messages",
+}  # fmt: skip
+ACCOUNT_ID = "972586640430"  # the sandbox's WhatsApp number
 
 
 @pytest.fixture
@@ -52,7 +56,7 @@ def scoped(monkeypatch):
 
 def send_as_described(hook, endpoint):
     """The endpoint's method and path with an empty body where it takes one, past the hook's own checks."""
-    path = endpoint.path.format(chat_id=YAEL, label_id="vip")
+    path = endpoint.path.format(chat_id=YAEL, label_id="vip", account_id=ACCOUNT_ID)
     body = {} if endpoint.request_schema else None
     # A 400 is fine: the route exists and the token may use it; only the empty body is refused.
     with suppress(TexterBadRequestError):
