@@ -14,6 +14,7 @@ MANAGE_LABELS = "Manage labels"
 
 # What a good answer looks like (an endpoint may accept several):
 JSON_OBJECT = "a JSON object"
+JSON_ARRAY = "a JSON array"
 SUCCESS = '{"success": true}'
 PLAIN_OK = "plain text OK"
 
@@ -92,5 +93,7 @@ def is_good_answer(endpoint: Endpoint, answer: object) -> bool:
         if shape == SUCCESS and isinstance(answer, dict) and answer.get("success") is True:
             return True
         if shape == JSON_OBJECT and isinstance(answer, dict):
+            return True
+        if shape == JSON_ARRAY and isinstance(answer, list):
             return True
     return False
