@@ -18,6 +18,7 @@ DAG_IDS = (
     "texter_segment_labels",
     "texter_single_chat_update",
     "texter_vip_external_bot",
+    "texter_warehouse_snapshot",
 )
 SEEDED_CHAT = "5eed00000000000000000001"  # the texter_sandbox fixture's chat with crmData {"plan": "gold"}
 
