@@ -56,10 +56,12 @@ class ChatScan:
         offset = 0
         while True:
             page = self._page(offset)
+            size = len(page)
             if page:
                 yield page
-            offset += len(page)
-            if len(page) < self.page_size or offset >= self.total:
+            del page  # released before the next page arrives: one page in memory at a time
+            offset += size
+            if size < self.page_size or offset >= self.total:
                 return
 
     def moved_since(self, marker: int) -> Iterator[list[dict]]:
@@ -68,10 +70,13 @@ class ChatScan:
         while True:
             page = self._page(offset)
             moved = [chat for chat in page if last_message_ms(chat) >= marker]
+            size, complete = len(page), len(moved) == len(page)
+            del page
             if moved:
                 yield moved
-            offset += len(page)
-            if len(moved) < len(page) or len(page) < self.page_size:
+            del moved
+            offset += size
+            if not complete or size < self.page_size:
                 return
 
     def _page(self, offset: int) -> list[dict]:

@@ -57,6 +57,7 @@ class TexterToSqlRun:
             table.start_snapshot()
             for rows in SNAPSHOT_READERS[self.plan.collection.name](self.texter_hook, self.plan, table):
                 table.stage(rows)
+                del rows  # staged: not kept while the next page is read
             return table.swap()
 
     def upsert_messages(self, table: WarehouseTable, reading: Any) -> int:

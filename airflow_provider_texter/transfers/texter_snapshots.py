@@ -39,7 +39,9 @@ def chat_rows(hook: TexterHook, plan: ReadPlan, table: WarehouseTable) -> Iterat
     counts (or a re-scan finds none it lacked: a total that counts chats no page shows)."""
     scan = ChatScan(hook, plan.filters, plan.chat_page_size)
     for page in scan.full_pass():
-        yield [chat_row(chat) for chat in page]
+        rows = [chat_row(chat) for chat in page]
+        del page  # the chats are not needed once they are rows: the next page arrives without them
+        yield rows
     for rescan in range(1, MAX_RESCANS + 1):
         staged = table.staged_count()
         if staged >= scan.total:

@@ -63,6 +63,9 @@ class WarehouseTable:
         self.collection = collection
         self.dialect = DIALECT_NAMES.get(dialect or "", "other")
         self.placeholder = placeholder
+        self._time_positions = [
+            position for position, column in enumerate(collection.columns) if column.kind == "timestamp"
+        ]
 
     def create(self) -> None:
         """The table, if missing, with the collection's columns and its key as primary key."""
@@ -154,7 +157,11 @@ class WarehouseTable:
     def _written(self, row: Row) -> Row:
         """Times as each database stores them: aware UTC for PostgreSQL, naive UTC for MySQL's DATETIME,
         ISO text for SQLite (which has no time type)."""
-        return tuple(self._time(value) if isinstance(value, datetime) else value for value in row)
+        values = list(row)
+        for position in self._time_positions:
+            if values[position] is not None:
+                values[position] = self._time(values[position])
+        return tuple(values)
 
     def _time(self, moment: datetime) -> Any:
         moment = as_utc(moment)
