@@ -18,7 +18,8 @@ PLACEHOLDERS = {
     "host": "acme  or  https://acme.texterchat.com/server/api/v2",
     # The scopes the calls need (actions/): every write, phone look-ups and the Test button, labels.
     "password": "Texter token (gear icon > Developers > API Tokens) with the scopes Manage all chats and "
-    "List all chats; Manage labels too for create_missing_labels",
+    "List all chats; Manage labels for create_missing_labels; View all chats, View template messages and "
+    "Send template messages to read messages and templates and to send campaigns",
 }
 
 

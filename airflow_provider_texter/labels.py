@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from airflow_provider_texter.actions.action import Request
@@ -14,6 +14,21 @@ from airflow_provider_texter.exceptions import TexterClientError, TexterValidati
 from airflow_provider_texter.redaction import redact
 
 ANSWER_SHOWN = 200
+
+
+def label_pages(send: Callable[[Request], Any], page_size: int = LABEL_PAGE_SIZE) -> Iterator[list[dict]]:
+    """List Labels to the end, a page at a time."""
+    skip = 0
+    while True:
+        page = send(LIST_LABELS.request(query={"limit": page_size, "skip": skip}))
+        batch, total = page.get("labels"), page.get("total")
+        if not isinstance(batch, list) or not isinstance(total, int):
+            shown = redact(repr(page))[:ANSWER_SHOWN]
+            raise TexterClientError(200, "GET", "/labels", f"expected {{total, labels}}, got {shown}")
+        yield batch
+        skip += len(batch)
+        if not batch or skip >= total:
+            return
 
 
 def name_key(name: str) -> str:
@@ -35,16 +50,7 @@ class LabelDirectory:
 
     def read_all(self, *, page_size: int = LABEL_PAGE_SIZE) -> list[dict]:
         """Every label of the project, page by page; refreshes what names resolve with."""
-        labels: list[dict] = []
-        while True:
-            page = self.send(LIST_LABELS.request(query={"limit": page_size, "skip": len(labels)}))
-            batch, total = page.get("labels"), page.get("total")
-            if not isinstance(batch, list) or not isinstance(total, int):
-                shown = redact(repr(page))[:ANSWER_SHOWN]
-                raise TexterClientError(200, "GET", "/labels", f"expected {{total, labels}}, got {shown}")
-            labels += batch
-            if not batch or len(labels) >= total:
-                break
+        labels = [label for page in label_pages(self.send, page_size) for label in page]
         with self._lock:
             self._labels = {label["id"]: label for label in labels}
         return labels

@@ -32,6 +32,7 @@ from typing import Any
 from airflow_provider_texter.sandbox.chats import generate_chats
 from airflow_provider_texter.transfers.sync_state import SyncState
 from benchmarks.memory import peak_rss_mb
+from benchmarks.report import markdown_rows
 from benchmarks.runner import ROOT, cores
 from benchmarks.sandbox_process import TOKEN, pinned_to, running_sandbox
 
@@ -228,9 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += measure("PostgreSQL", count, POSTGRES,
                          lambda: psycopg.connect(host="127.0.0.1", user="postgres", dbname="test"), "%s",
                          workdir)  # fmt: skip
-    print("| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|", sep="\n")
-    for line in lines:
-        print("| " + " | ".join(line) + " |")
+    print(markdown_rows(HEADER, lines))
     return 0
 
 

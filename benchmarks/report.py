@@ -15,6 +15,12 @@ RATE_TARGET = 1_000.0
 RSS_GROWTH_TARGET_MB = 50.0
 
 
+def markdown_rows(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """A Markdown table of ready-made cells."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
 def markdown_table(measurements: list[Measurement]) -> str:
     lines = ["| " + " | ".join(HEADER) + " |", "|" + "|".join("---" for _ in HEADER) + "|"]
     for item in measurements:

@@ -19,6 +19,7 @@ DAG_IDS = (
     "texter_segment_labels",
     "texter_single_chat_update",
     "texter_vip_external_bot",
+    "texter_warehouse_snapshot",
 )
 SCHEDULED_DAG_IDS = ("texter_crm_enrichment", "texter_segment_labels")  # they write to Texter on their own
 SEEDED_CHAT = "5eed00000000000000000001"  # the texter_sandbox fixture's chat with crmData {"plan": "gold"}
