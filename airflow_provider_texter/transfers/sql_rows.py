@@ -57,6 +57,33 @@ def execute(connection: Any, sql: str, parameters: Sequence[Any] = (), *, fetch:
         return list(cursor.fetchall()) if fetch else cursor.rowcount
 
 
+def has_column(connection: Any, table: str, column: str) -> bool:
+    """Whether ``table`` exists and has ``column`` (``"1"``: whether it exists); a failed probe is rolled
+    back, since each driver names "no such table/column" differently."""
+    try:
+        execute(connection, f"SELECT {column} FROM {table} WHERE 1 = 0", fetch=True)
+    except Exception:
+        connection.rollback()
+        return False
+    return True
+
+
+def sql_db_hook(conn_id: str, hook_params: Mapping[str, Any] | None, task_id: str) -> Any:
+    """The SQL connection's hook, as ``GenericTransfer`` gets it: any common-sql ``DbApiHook``."""
+    from airflow.providers.common.sql.hooks.sql import DbApiHook
+
+    from airflow_provider_texter.compat import BaseHook
+    from airflow_provider_texter.exceptions import TexterValidationError
+
+    hook = BaseHook.get_connection(conn_id).get_hook(hook_params=dict(hook_params or {}))
+    if not isinstance(hook, DbApiHook):
+        raise TexterValidationError(
+            [f"conn_id: connection {conn_id!r} has no SQL hook (got {type(hook).__name__})"],
+            context=f"arguments of task {task_id!r}",
+        )
+    return hook
+
+
 def execute_many(connection: Any, sql: str, rows: Sequence[Sequence[Any]]) -> None:
     """Run one statement for each of ``rows`` on a cursor closed afterwards."""
     with closing(connection.cursor()) as cursor:

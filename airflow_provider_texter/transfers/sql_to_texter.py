@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from airflow.providers.common.sql.hooks.sql import DbApiHook
 
 from airflow_provider_texter.actions import ROW_ACTIONS, Operation
-from airflow_provider_texter.compat import BaseHook, BaseOperator
-from airflow_provider_texter.exceptions import TexterValidationError
+from airflow_provider_texter.compat import BaseOperator
 from airflow_provider_texter.hooks.texter import TexterHook
+from airflow_provider_texter.transfers.sql_rows import sql_db_hook
 from airflow_provider_texter.transfers.sync_plan import OnRemoved, build_plan
 from airflow_provider_texter.transfers.sync_run import RunIdentity, SyncRun
 
@@ -207,13 +207,7 @@ class SqlToTexterOperator(BaseOperator):
     @cached_property
     def db_hook(self) -> DbApiHook:
         """The SQL connection's hook, as ``GenericTransfer`` gets it: any common-sql ``DbApiHook``."""
-        hook = BaseHook.get_connection(self.conn_id).get_hook(hook_params=dict(self.sql_hook_params or {}))
-        if not isinstance(hook, DbApiHook):
-            raise TexterValidationError(
-                [f"conn_id: connection {self.conn_id!r} has no SQL hook (got {type(hook).__name__})"],
-                context=f"arguments of task {self.task_id!r}",
-            )
-        return hook
+        return sql_db_hook(self.conn_id, self.sql_hook_params, self.task_id)
 
     def execute(self, context: Context) -> dict[str, Any]:
         ti = context.get("ti")

@@ -20,7 +20,7 @@ from typing import Any
 
 from airflow_provider_texter.exceptions import TexterPermanentError
 from airflow_provider_texter.transfers.rejected_rows import check_table_name
-from airflow_provider_texter.transfers.sql_rows import execute, execute_many
+from airflow_provider_texter.transfers.sql_rows import execute, execute_many, has_column
 
 MAX_KEY_LENGTH = 200
 LOOKUP_BATCH = 500
@@ -146,12 +146,7 @@ class SyncState:
         self.connection.commit()
 
     def _has_column(self, column: str) -> bool:
-        try:
-            self._execute(f"SELECT {column} FROM {self.table} WHERE 1 = 0", fetch=True)
-        except Exception:  # each driver names "no such column" differently
-            self.connection.rollback()
-            return False
-        return True
+        return has_column(self.connection, self.table, column)
 
     def exists(self) -> bool:
         """Whether the table is there (a preview must not create it); a failed probe is rolled back."""
