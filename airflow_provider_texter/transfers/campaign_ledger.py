@@ -26,6 +26,7 @@ NOT_SENT = "not_sent"  # refused before it reached Texter (429, connection refus
 UNKNOWN = "unknown"  # Texter may have sent it: never resent blindly
 DEFERRED = "deferred"  # quiet hours in the contact's time zone: the next run sends it
 SENDS_AGAIN = (REJECTED, NOT_SENT, DEFERRED)  # a later run of the campaign tries these again
+FINAL_DELIVERY = ("Seen", "Failed", "Channel Failed", "Deleted")  # delivery statuses that move no more
 MAX_ID = 200
 LOOKUP_BATCH = 500
 COLUMNS = (
@@ -57,6 +58,17 @@ class LedgerEntry:
     reason: str | None = None
     message_id: str | None = None
     at: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryUpdate:
+    """Where a sent message got to: ``Sent``, ``Delivered``, ``Seen``, ``Failed``, ... since ``at``."""
+
+    phone: str
+    status: str
+    at: str | None
+    error: str | None
+    chat_id: str | None
 
 
 class CampaignLedger:
@@ -139,6 +151,31 @@ class CampaignLedger:
             fetch=True,
         )
         return int(rows[0][0])
+
+    def awaiting_delivery(self) -> list[tuple[str, str, str, str | None]]:
+        """``(phone, message_id, sent_at, chat_id)`` of the sent messages whose delivery may still move on
+        (no status yet, or Sent, Accepted or Delivered)."""
+        final = ", ".join(f"'{status}'" for status in FINAL_DELIVERY)
+        rows = self._execute(
+            f"SELECT phone, message_id, sent_at, chat_id FROM {self.table} WHERE campaign_id = {self.mark} "
+            f"AND status = '{SENT}' AND message_id IS NOT NULL AND sent_at IS NOT NULL "
+            f"AND (delivery_status IS NULL OR delivery_status NOT IN ({final})) ORDER BY phone",
+            [self.campaign_id],
+            fetch=True,
+        )
+        return [(phone, message_id, sent_at, chat_id) for phone, message_id, sent_at, chat_id in rows]
+
+    def record_delivery(self, updates: Sequence[DeliveryUpdate]) -> None:
+        """Write and commit each message's delivery status, when it was reached, its error and chat."""
+        execute_many(
+            self.connection,
+            f"UPDATE {self.table} SET delivery_status = {self.mark}, delivery_at = {self.mark}, "
+            f"delivery_error = {self.mark}, chat_id = {self.mark} "
+            f"WHERE campaign_id = {self.mark} AND phone = {self.mark}",
+            [(update.status, update.at, update.error, update.chat_id, self.campaign_id, update.phone)
+             for update in updates],
+        )  # fmt: skip
+        self.connection.commit()
 
     def write(self, entries: Sequence[LedgerEntry]) -> None:
         """Write and commit ``entries``: new phones inserted, known ones updated."""

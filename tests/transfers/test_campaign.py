@@ -9,6 +9,8 @@ import pytest
 from transfers.campaign_helpers import (
     CUSTOMERS,
     LEDGER,
+    NOON_IN_ISRAEL,
+    SQL,
     campaign,
     customers,
     ledger,
@@ -17,6 +19,7 @@ from transfers.campaign_helpers import (
 )
 
 from airflow_provider_texter.exceptions import TexterValidationError
+from airflow_provider_texter.transfers.campaign import SqlToTexterCampaignOperator
 from airflow_provider_texter.transfers.campaign_run import CampaignCapError, CampaignIncompleteError
 
 DANA, NOA, OMER, ROTEM = "+972521000001", "+972521000002", "+972521000003", "+972521000004"
@@ -223,3 +226,26 @@ def test_logs_and_xcom_hold_no_phone_and_no_message_text(sqlite_warehouse, texte
     ]
     assert "Row 1 (phone +********0007) rejected: column first_name" in log  # "Bad" sorts first
     assert "3 sent, 1 rejected" in log
+
+
+def test_lineage_inputs_are_the_query_tables_and_the_output_is_the_template(
+    postgres_warehouse, texter_sandbox, hook
+):
+
+
+    load(postgres_warehouse, customers(2))
+    operator = SqlToTexterCampaignOperator(
+        task_id="renewal_reminder", conn_id=postgres_warehouse.conn_id, sql=SQL, phone_column="phone",
+        default_region="IL", campaign_id="renewal", template_name="renewal_reminder", language="en",
+        body_columns=["first_name", "renewal_date"], ledger_table=LEDGER, max_messages=10,
+        clock=lambda: NOON_IN_ISRAEL,
+    )  # fmt: skip
+    operator.execute({"run_id": "lineage"})
+    lineage = operator.get_openlineage_facets_on_complete(task_instance=None)
+
+    (source,) = lineage.inputs
+    assert source.name.endswith(".customers")
+    (output,) = lineage.outputs
+    host = texter_sandbox.base_url.split("/")[2]
+    assert (output.namespace, output.name) == (f"texter://{host}", "whatsapp.templates.renewal_reminder")
+    assert output.outputFacets["outputStatistics"].rowCount == 2
