@@ -15,7 +15,6 @@ from airflow_provider_texter.compat import BaseOperator
 from airflow_provider_texter.hooks.texter import TexterHook
 from airflow_provider_texter.transfers.campaign_plan import build_campaign_plan
 from airflow_provider_texter.transfers.campaign_run import CampaignRun
-from airflow_provider_texter.transfers.quiet_hours import utc_now
 from airflow_provider_texter.transfers.sql_rows import sql_db_hook
 from airflow_provider_texter.transfers.sync_run import RunIdentity
 
@@ -65,12 +64,14 @@ class SqlToTexterCampaignOperator(BaseOperator):
         rendered with phones masked.
     :param resend_unknown: send the rows still ``unknown`` after reconciliation again: your decision.
     :param max_workers: concurrent sends.
-    :param clock: returns the current time (aware); tests fix it.
+    :param clock: returns the current time (aware) for quiet hours and the frequency window; default
+        ``quiet_hours.utc_now``. Tests fix it.
     """
 
     template_fields: Sequence[str] = (
-        "sql", "parameters", "campaign_id", "ledger_table", "conn_id", "texter_conn_id", "sql_hook_params",
-    )  # fmt: skip
+        "sql", "parameters", "campaign_id", "ledger_table", "preview", "resend_unknown", "conn_id",
+        "texter_conn_id", "sql_hook_params",
+)  # fmt: skip
     template_ext: Sequence[str] = (".sql",)
     template_fields_renderers = {"sql": "sql", "parameters": "json"}
     ui_color = "#25d366"
@@ -96,12 +97,12 @@ class SqlToTexterCampaignOperator(BaseOperator):
         frequency_window_days: int | None = None,
         quiet_hours: tuple[str, str] | None = None,
         canary: int | None = None,
-        preview: bool = False,
-        resend_unknown: bool = False,
+        preview: bool | str = False,
+        resend_unknown: bool | str = False,
         parameters: Sequence | Mapping | None = None,
         max_workers: int = 8,
         batch_size: int = 1000,
-        clock: Callable[[], datetime] = utc_now,
+        clock: Callable[[], datetime] | None = None,
         texter_conn_id: str = TexterHook.default_conn_name,
         sql_hook_params: Mapping[str, Any] | None = None,
         **kwargs: Any,

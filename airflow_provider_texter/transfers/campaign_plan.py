@@ -12,6 +12,7 @@ from airflow_provider_texter.actions.send_template_message import TemplateMessag
 from airflow_provider_texter.exceptions import TexterValidationError
 from airflow_provider_texter.phones import default_region_of
 from airflow_provider_texter.session import POOL_SIZE
+from airflow_provider_texter.transfers import quiet_hours
 from airflow_provider_texter.transfers.campaign_ledger import MAX_ID
 from airflow_provider_texter.transfers.quiet_hours import QuietHours
 from airflow_provider_texter.transfers.rejected_rows import check_table_name
@@ -87,7 +88,7 @@ def build_campaign_plan(args: Mapping[str, Any], *, task_id: str) -> CampaignPla
         resend_unknown=as_bool(args["resend_unknown"], field="resend_unknown"),
         max_workers=args["max_workers"],
         batch_size=args["batch_size"],
-        clock=args["clock"],
+        clock=args["clock"] or quiet_hours.utc_now,  # looked up now: a test may have replaced it
     )
 
 

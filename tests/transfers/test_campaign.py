@@ -249,3 +249,11 @@ def test_lineage_inputs_are_the_query_tables_and_the_output_is_the_template(
     host = texter_sandbox.base_url.split("/")[2]
     assert (output.namespace, output.name) == (f"texter://{host}", "whatsapp.templates.renewal_reminder")
     assert output.outputFacets["outputStatistics"].rowCount == 2
+
+
+def test_the_ledger_works_on_mariadb_too(mariadb_warehouse, texter_sandbox, hook):
+    load(mariadb_warehouse, customers(3) + [("052-100-0009", "Bad\tName", "2026-12-08", 1)])
+    first = campaign(mariadb_warehouse, quiet_hours=("21:00", "09:00"))
+    second = campaign(mariadb_warehouse, "run_2", frequency_cap=5, frequency_window_days=7)
+    assert (first["sent"], first["rejected"], second["sent"], second["already_sent"]) == (3, 1, 0, 3)
+    assert set(template_messages(texter_sandbox).values()) == {1}
