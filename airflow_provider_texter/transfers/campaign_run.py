@@ -4,7 +4,6 @@ first), a last reconciliation, and the counts by outcome that XCom gets."""
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections import Counter
 from contextlib import ExitStack, closing
@@ -80,13 +79,9 @@ class CampaignRun:
             if plan.preview:
                 return self.preview(read, dialect, ledger, localization)
             ledger.create()
-            lease = SyncLease(
-                write, f"{plan.ledger_table}_lease", plan.campaign_id,
-                owner=f"{who.dag_id}|{who.task_id}|{who.run_id}|{who.map_index}",
-                holder=f"DAG {who.dag_id!r} task {who.task_id!r} run {who.run_id!r} try {who.try_number} on "
-                f"{socket.gethostname()}",
-                placeholder=self.db_hook.placeholder,
-            )  # fmt: skip
+            lease = who.lease(
+                write, f"{plan.ledger_table}_lease", plan.campaign_id, placeholder=self.db_hook.placeholder
+            )
             lease.claim()
             try:
                 return self.send(read, dialect, ledger, lease)
