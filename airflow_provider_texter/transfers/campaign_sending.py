@@ -28,10 +28,10 @@ from airflow_provider_texter.exceptions import (
     TexterUnsuccessfulError,
 )
 from airflow_provider_texter.hooks.texter import TexterHook
-from airflow_provider_texter.phones import ParsedPhone, mask_phones
+from airflow_provider_texter.phones import ParsedPhone, mask_phones, masked_phone
 from airflow_provider_texter.transfers import campaign_ledger as states
 from airflow_provider_texter.transfers.campaign_ledger import CampaignLedger, LedgerEntry, utc_text
-from airflow_provider_texter.transfers.campaign_selection import PlannedSend
+from airflow_provider_texter.transfers.campaign_selection import SAMPLE_SIZE, PlannedSend
 from airflow_provider_texter.transfers.worker_pool import KeyedWorkerPool
 
 RESERVATION_WAIT_SECONDS = 60.0
@@ -179,8 +179,10 @@ class CampaignSender:
     def _count(self, outcome: str, planned: PlannedSend | None = None, reason: str | None = None) -> None:
         with self._lock:
             self.counts[outcome] += 1
-            if outcome == states.REJECTED and planned and len(self.rejected_sample) < 20:
-                self.rejected_sample.append({"row_number": planned.row_number, "reason": reason})
+            if outcome == states.REJECTED and planned is not None and len(self.rejected_sample) < SAMPLE_SIZE:
+                self.rejected_sample.append(
+                    {"row_number": planned.row_number, "phone": masked_phone(planned.phone), "reason": reason}
+                )
 
     def _stop(self, error: Exception) -> None:
         with self._lock:
