@@ -21,11 +21,10 @@ from airflow_provider_texter.transfers.sql_rows import execute, execute_many, ha
 RESERVED = "reserved"  # committed before the send; the outcome is written after it
 SENT = "sent"  # Texter accepted it (message_id is Texter's)
 UNSUBSCRIBED = "unsubscribed"  # Texter answered success: false: the contact opted out, nothing was sent
-REJECTED = "rejected"  # a 4xx, or a value WhatsApp refuses: surely not sent
-NOT_SENT = "not_sent"  # refused before it reached Texter (429, connection refused) after the retries
+REJECTED = "rejected"  # a 4xx, or a value WhatsApp refuses: surely not sent; a later run tries again
+NOT_SENT = "not_sent"  # refused before it reached Texter (429, connection refused): tried again later
 UNKNOWN = "unknown"  # Texter may have sent it: never resent blindly
 DEFERRED = "deferred"  # quiet hours in the contact's time zone: the next run sends it
-SENDS_AGAIN = (REJECTED, NOT_SENT, DEFERRED)  # a later run of the campaign tries these again
 FINAL_DELIVERY = ("Seen", "Failed", "Channel Failed", "Deleted")  # delivery statuses that move no more
 MAX_ID = 200
 LOOKUP_BATCH = 500
