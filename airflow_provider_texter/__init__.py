@@ -35,7 +35,17 @@ def get_provider_info() -> dict:
                 "source-integration-name": "Common SQL",
                 "target-integration-name": "Texter",
                 "python-module": "airflow_provider_texter.transfers.sql_to_texter",
-            }
+            },
+            {
+                "source-integration-name": "Common SQL",
+                "target-integration-name": "Texter",
+                "python-module": "airflow_provider_texter.transfers.campaign",
+            },
+            {
+                "source-integration-name": "Texter",
+                "target-integration-name": "Common SQL",
+                "python-module": "airflow_provider_texter.transfers.campaign_delivery",
+            },
         ],
         "connection-types": [
             {

@@ -36,7 +36,7 @@ def chat_update_lineage(hook: TexterHook, action: Action) -> OperatorLineage:
     """What a single-chat operator wrote to: the CRM data or the properties of this project's chats."""
     from airflow.providers.openlineage.extractors import OperatorLineage
 
-    return OperatorLineage(outputs=[_chats_dataset(hook, action)])
+    return OperatorLineage(outputs=[_output(hook, action.dataset or action.name, {}, None)])
 
 
 def sql_to_texter_lineage(
@@ -51,43 +51,53 @@ def sql_to_texter_lineage(
     """The tables ``sql`` reads (parsed as common-sql's operators do), the chats written, and which
     column of the query went to which field (``column_map``); ``rows_succeeded`` as output statistics.
     """
-    from airflow.providers.common.compat.openlineage.facet import (
-        OutputStatisticsOutputDatasetFacet,
-        SQLJobFacet,
-    )
-    from airflow.providers.common.compat.openlineage.utils.sql import get_openlineage_facets_with_sql
-    from airflow.providers.openlineage.extractors import OperatorLineage
-
-    db_hook = _db_hook(conn_id)
-    lineage = get_openlineage_facets_with_sql(hook=db_hook, sql=sql, conn_id=conn_id, database=None)
-    if lineage is None:  # a database OpenLineage cannot name (SQLite): the query itself still tells
-        lineage = OperatorLineage(job_facets={"sql": SQLJobFacet(query=sql)})
+    lineage = _query_lineage(sql, conn_id)
     facets: dict[str, DatasetFacet] = {}
     # With several tables in the query, which one a column comes from is not known here.
     if len(lineage.inputs) == 1 and column_map:
         (source,) = lineage.inputs
         facets["columnLineage"] = _column_lineage(source.namespace, source.name, column_map)
-    output_facets: dict[str, OutputDatasetFacet] = {}
-    if rows_succeeded is not None:
-        output_facets["outputStatistics"] = OutputStatisticsOutputDatasetFacet(rowCount=rows_succeeded)
     texter_hook = TexterHook(texter_conn_id=texter_conn_id)
-    lineage.outputs = [_chats_dataset(texter_hook, action, facets, output_facets)]
+    lineage.outputs = [_output(texter_hook, action.dataset or action.name, facets, rows_succeeded)]
     return lineage
 
 
-def _chats_dataset(
-    hook: TexterHook,
-    action: Action,
-    facets: dict[str, DatasetFacet] | None = None,
-    output_facets: dict[str, OutputDatasetFacet] | None = None,
-) -> OutputDataset:
-    from airflow.providers.common.compat.openlineage.facet import OutputDataset
+def campaign_lineage(
+    *, sql: str, conn_id: str, texter_conn_id: str, template_name: str, messages_sent: int | None
+) -> OperatorLineage:
+    """The tables a campaign's ``sql`` reads, and the template it sent (``whatsapp.templates.<name>``),
+    with the messages sent as output statistics."""
+    lineage = _query_lineage(sql, conn_id)
+    texter_hook = TexterHook(texter_conn_id=texter_conn_id)
+    lineage.outputs = [_output(texter_hook, f"whatsapp.templates.{template_name}", {}, messages_sent)]
+    return lineage
 
+
+def _query_lineage(sql: str, conn_id: str) -> OperatorLineage:
+    """The tables ``sql`` reads, parsed as common-sql's operators do; the query alone where OpenLineage
+    cannot name the database (SQLite)."""
+    from airflow.providers.common.compat.openlineage.facet import SQLJobFacet
+    from airflow.providers.common.compat.openlineage.utils.sql import get_openlineage_facets_with_sql
+    from airflow.providers.openlineage.extractors import OperatorLineage
+
+    lineage = get_openlineage_facets_with_sql(hook=_db_hook(conn_id), sql=sql, conn_id=conn_id, database=None)
+    return lineage if lineage is not None else OperatorLineage(job_facets={"sql": SQLJobFacet(query=sql)})
+
+
+def _output(
+    hook: TexterHook, name: str, facets: dict[str, DatasetFacet], row_count: int | None
+) -> OutputDataset:
+    """A dataset of the hook's project, with ``row_count`` (when known) as output statistics."""
+    from airflow.providers.common.compat.openlineage.facet import (
+        OutputDataset,
+        OutputStatisticsOutputDatasetFacet,
+    )
+
+    output_facets: dict[str, OutputDatasetFacet] = {}
+    if row_count is not None:
+        output_facets["outputStatistics"] = OutputStatisticsOutputDatasetFacet(rowCount=row_count)
     return OutputDataset(
-        namespace=texter_namespace(hook),
-        name=action.dataset or action.name,
-        facets=facets or {},
-        outputFacets=output_facets or {},
+        namespace=texter_namespace(hook), name=name, facets=facets, outputFacets=output_facets
     )
 
 

@@ -137,3 +137,16 @@ def _phone_text(value: Any, field: str) -> str:
     if not isinstance(text, str) or not text.strip():
         raise TexterValidationError([f"{field}: {value!r} is not a phone number"])
     return text.strip()
+
+
+SPELLED_NUMBER = re.compile(r"\+?\d[\d\s().-]{3,}\d")
+
+
+def masked_phone(digits: str) -> str:
+    """A phone as logs and XCom may show it: its last 4 digits only (``+********4567``)."""
+    return "+" + "*" * max(len(digits) - 4, 0) + digits[-4:]
+
+
+def mask_phones(text: str) -> str:
+    """``text`` with every run of 5 or more digits (a phone, written any way) masked to its last 4."""
+    return SPELLED_NUMBER.sub(lambda match: masked_phone(re.sub(r"\D", "", match.group()))[1:], text)

@@ -38,18 +38,21 @@ def find_localization(templates: Sequence[dict[str, Any]], name: str, language: 
     template = next((item for item in templates if item.get("name") == name), None)
     if template is None:
         known = ", ".join(sorted(str(item.get("name")) for item in templates)) or "none"
-        raise TexterValidationError([f"template_name: no template is named {name!r} (templates: {known})"])
+        raise TexterValidationError(
+            [f"template_name: no template is named {name!r} (templates: {known})"], context="template choice"
+        )
     localizations = (template.get("provider_template") or {}).get("localizations") or []
     languages = [str(item.get("language")) for item in localizations]
     if language is None and len(localizations) != 1:
         raise TexterValidationError(
             [f"language: template {name!r} has {len(localizations)} localizations ({', '.join(languages)}): "
-             "name one"]
+             "name one"], context="template choice"
         )  # fmt: skip
     chosen = next((item for item in localizations if language in (None, item.get("language"))), None)
     if chosen is None:
         raise TexterValidationError(
-            [f"language: template {name!r} has no {language!r} localization (it has {', '.join(languages)})"]
+            [f"language: template {name!r} has no {language!r} localization (it has {', '.join(languages)})"],
+            context="template choice",
         )
     return Localization(name, str(chosen.get("language")), str(chosen.get("status")), _body_text(chosen))
 

@@ -7,6 +7,9 @@ Of the customers, about 60% carry their Texter chat id (``chat_id``); the others
 written the ways shop systems write them (``+972 50-123-4567``, ``050-1234567``, ``00972 50 123 4567``,
 ``972501234567``). On purpose, one customer still has the retired plan ``gold`` (the contract rejects the
 row) and two phones have no chat in Texter (unmatched): both land in the rejected-rows table.
+
+``subscriptions`` holds each customer's plan renewal: a first name, the phone, the renewal date (one of
+the two weeks after ``FIRST_RENEWAL``) and whether they agreed to WhatsApp messages (every fifth did not).
 """
 
 from __future__ import annotations
@@ -52,6 +55,16 @@ CREATE TABLE account_managers (
     department_id TEXT
 )
 """
+CREATE_SUBSCRIPTIONS = """
+CREATE TABLE subscriptions (
+    customer_id INTEGER PRIMARY KEY,
+    first_name TEXT NOT NULL,
+    phone TEXT,
+    renewal_date DATE NOT NULL,
+    opted_in INTEGER NOT NULL
+)
+"""
+FIRST_RENEWAL = date(2026, 12, 8)
 ACCOUNT_MANAGERS = ("noa@sandbox.example", "itai@sandbox.example")  # agents the sandbox knows
 SALES_DEPARTMENT = "sales"
 COUNTRY_CODE = "972"  # local phones (050-...) are Israeli, as DEFAULT_REGION = "IL" in the DAG
@@ -115,9 +128,19 @@ def account_managers(customers: list[tuple]) -> list[tuple]:
     return rows
 
 
+def subscriptions(customers: list[tuple]) -> list[tuple]:
+    """``(customer_id, first_name, phone, renewal_date, opted_in)`` per customer with a phone."""
+    return [
+        (customer_id, full_name.split()[0], phone,
+         (FIRST_RENEWAL + timedelta(days=customer_id % 14)).isoformat(), int(customer_id % 5 != 0))
+        for customer_id, full_name, _, phone, *_ in customers
+        if phone
+    ]  # fmt: skip
+
+
 def create_sqlite_warehouse(path: str | Path, chats: list[dict], *, seed: int = 0) -> list[tuple]:
-    """A fresh SQLite file at ``path`` with the ``customers`` of ``chats`` and their account managers;
-    returns the customer rows written."""
+    """A fresh SQLite file at ``path`` with the ``customers`` of ``chats``, their account managers and
+    subscriptions; returns the customer rows written."""
     path = Path(path)
     path.unlink(missing_ok=True)
     rows = sample_customers(chats, seed=seed)
@@ -131,6 +154,8 @@ def create_sqlite_warehouse(path: str | Path, chats: list[dict], *, seed: int = 
             )
             connection.execute(CREATE_ACCOUNT_MANAGERS)
             connection.executemany("INSERT INTO account_managers VALUES (?, ?, ?)", account_managers(rows))
+            connection.execute(CREATE_SUBSCRIPTIONS)
+            connection.executemany("INSERT INTO subscriptions VALUES (?, ?, ?, ?, ?)", subscriptions(rows))
     finally:
         connection.close()
     return rows

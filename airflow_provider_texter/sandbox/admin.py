@@ -2,8 +2,9 @@
 
 No token, no rate limit, not in the request log. A body that cannot be used is a 400 naming the problem.
 
-- ``POST /_sandbox/faults`` ``{"kind", "count", "status"?, "retry_after"?, "echo_authorization"?}``:
-  the next ``count`` API requests meet the fault (kinds in ``faults.py``), e.g.
+- ``POST /_sandbox/faults`` ``{"kind", "count", "status"?, "retry_after"?, "echo_authorization"?,
+  "path"?}``: the next ``count`` API requests (to ``path``, below the base URL, if given) meet the fault
+  (kinds in ``faults.py``), e.g.
   ``{"kind": "apply_then_stall", "count": 1}`` or ``{"kind": "apply_then_status", "count": 1,
   "status": 502}``.
 - ``POST /_sandbox/random-failures`` ``{"share", "status"?, "seed"?}``: fail a seeded share of requests.

@@ -19,6 +19,9 @@ Applied, then the answer breaks (Texter acted: sending the request again would a
 - ``apply_then_status``: apply the request, then answer ``status`` (e.g. a 502 from a proxy whose
   upstream acted), with ``Retry-After`` if given.
 
+A fault with a ``path`` (``/whatsapp/templates/send``) waits for a request to that path (below the base
+URL); the requests to other paths pass it by.
+
 A stalled request is in the request log (status None) as soon as it is applied or refused, while
 its connection still waits: a test can count it right after the client's timeout.
 """
@@ -49,6 +52,7 @@ class Fault:
     status: int | None = None
     retry_after: int | str | None = None
     echo_authorization: bool = False
+    path: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -117,13 +121,14 @@ class FaultQueue:
             self._random_fault, self._random_share = fault, share
             self._random = random.Random(seed)
 
-    def take(self) -> Fault | None:
+    def take(self, path: str | None = None) -> Fault | None:
+        """The fault the next request (to ``path``) meets, if any."""
         with self._lock:
-            if self._pending:
-                entry = self._pending[0]
+            entry = next((entry for entry in self._pending if entry[0].path in (None, path)), None)
+            if entry is not None:
                 entry[1] -= 1
                 if entry[1] == 0:
-                    self._pending.popleft()
+                    self._pending.remove(entry)
                 return entry[0]
             if self._random_share and self._random.random() < self._random_share:
                 return self._random_fault

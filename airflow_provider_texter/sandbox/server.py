@@ -218,31 +218,34 @@ class TexterSandbox:
         retry_after: int | str | None = None,
         *,
         echo_authorization: bool = False,
+        path: str | None = None,
     ) -> None:
-        """Answer the next ``count`` API requests with ``status`` (and ``Retry-After`` if given).
+        """Answer the next ``count`` API requests (to ``path``, below the base URL, if given) with
+        ``status`` (and ``Retry-After`` if given).
 
         ``echo_authorization``: the error message repeats the request's ``Authorization`` header.
         """
-        self._faults.add(count, Fault("status", status, retry_after, echo_authorization))
+        self._faults.add(count, Fault("status", status, retry_after, echo_authorization, path))
 
-    def reset_next(self, count: int) -> None:
-        """Drop the connection of the next ``count`` API requests without answering (a TCP reset)."""
-        self._faults.add(count, Fault("reset"))
+    def reset_next(self, count: int, *, path: str | None = None) -> None:
+        """Drop the connection of the next ``count`` API requests (to ``path``) without answering."""
+        self._faults.add(count, Fault("reset", path=path))
 
-    def stall_next(self, count: int) -> None:
-        """Accept the next ``count`` API requests and never answer them: clients meet their timeout."""
-        self._faults.add(count, Fault("stall"))
+    def stall_next(self, count: int, *, path: str | None = None) -> None:
+        """Accept the next ``count`` API requests (to ``path``) and never answer them: clients meet their
+        timeout, and nothing was applied."""
+        self._faults.add(count, Fault("stall", path=path))
 
-    def apply_then_stall_next(self, count: int) -> None:
-        """Apply the next ``count`` API requests, then never answer them: clients meet their read timeout
-        after Texter acted."""
-        self._faults.add(count, Fault("apply_then_stall"))
+    def apply_then_stall_next(self, count: int, *, path: str | None = None) -> None:
+        """Apply the next ``count`` API requests (to ``path``), then never answer them: clients meet their
+        read timeout after Texter acted."""
+        self._faults.add(count, Fault("apply_then_stall", path=path))
 
     def apply_then_fail_next(
-        self, count: int, status: int = 502, retry_after: int | str | None = None
+        self, count: int, status: int = 502, retry_after: int | str | None = None, *, path: str | None = None
     ) -> None:
-        """Apply the next ``count`` API requests, then answer each with ``status`` instead of its answer."""
-        self._faults.add(count, Fault("apply_then_status", status, retry_after))
+        """Apply the next ``count`` API requests (to ``path``), then answer each with ``status`` instead."""
+        self._faults.add(count, Fault("apply_then_status", status, retry_after, path=path))
 
     def cut_next(self, count: int) -> None:
         """Apply the next ``count`` API requests, then cut each answer in the middle of its body."""
@@ -272,7 +275,7 @@ class TexterSandbox:
         body_is_json, body = _decode_body(incoming.body)
         authorized = hmac.compare_digest(incoming.authorization.encode(), f"Bearer {self.token}".encode())
         request = api.ApiRequest(route, query, body, body_is_json, authorized)
-        fault = self._faults.take()
+        fault = self._faults.take(relative)
         response = self._answer(request, fault, incoming.authorization)
         slot.record = RecordedRequest(
             method=incoming.method,

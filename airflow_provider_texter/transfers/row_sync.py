@@ -6,11 +6,9 @@ order even though different chats are written concurrently.
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
 
 from airflow_provider_texter.exceptions import (
     TexterAuthError,
@@ -22,11 +20,9 @@ from airflow_provider_texter.transfers.progress import Progress
 from airflow_provider_texter.transfers.row_delivery import RowDelivery
 from airflow_provider_texter.transfers.rows import ChatWriteError, RowTask
 from airflow_provider_texter.transfers.run_report import RunReport, SyncSummary
+from airflow_provider_texter.transfers.worker_pool import KeyedWorkerPool
 
-QUEUE_DEPTH = 64
-TICK_SECONDS = 0.5
 TICK_ROWS = 100  # rows fed between two ticks (and progress checks) when no queue is full
-_DONE = object()
 
 
 class RowSync:
@@ -51,8 +47,9 @@ class RowSync:
         self.report = report
         self.progress = progress
         self.tick = tick
-        self.wake = wake
-        self._queues: list[queue.Queue] = [queue.Queue(maxsize=QUEUE_DEPTH) for _ in range(max_workers)]
+        self.pool = KeyedWorkerPool(
+            self._work, max_workers=max_workers, tick=self._tick, wake=wake, name="texter-sync"
+        )
 
     @property
     def summary(self) -> SyncSummary:
@@ -66,32 +63,9 @@ class RowSync:
         is raised after the summary is complete, with the rows not attempted counted.
         """
         started = time.monotonic()
-        workers = [
-            threading.Thread(target=self._work, args=(work,), name=f"texter-sync-{index}", daemon=True)
-            for index, work in enumerate(self._queues)
-        ]
-        for worker in workers:
-            worker.start()
         try:
-            for task in tasks:
-                if self.report.stopped.is_set():
-                    break
-                self.report.read(task)
-                if not task.problem and not task.unchanged:
-                    self._put(self._queues[hash(task.key) % len(self._queues)], task)
-                if self.summary.rows_read % TICK_ROWS == 0:
-                    self.progress.log_if_due(self.summary)
-                    self.tick()
+            self.pool.run(self._feed(tasks))
         finally:
-            for work in self._queues:
-                self._put(work, _DONE)
-            for worker in workers:
-                while worker.is_alive():
-                    self.wake.clear()
-                    self.progress.log_if_due(self.summary)
-                    self.tick()
-                    if worker.is_alive():
-                        self.wake.wait(TICK_SECONDS)
             self.summary.seconds = time.monotonic() - started
         if self.report.fatal is not None:
             total = (
@@ -101,23 +75,24 @@ class RowSync:
             raise self.report.fatal
         return self.summary
 
-    def _put(self, work: queue.Queue, item: Any) -> None:
-        """Hand ``item`` to a worker; while its queue is full, tick whenever a worker wakes us."""
-        while True:
-            self.wake.clear()
-            try:
-                work.put_nowait(item)
+    def _feed(self, tasks: Iterable[RowTask]) -> Iterator[tuple[str, RowTask]]:
+        """The tasks to send, keyed; every task is read into the report, until the run stops."""
+        for task in tasks:
+            if self.report.stopped.is_set():
                 return
-            except queue.Full:
-                self.tick()
-                self.wake.wait(TICK_SECONDS)
+            self.report.read(task)
+            if not task.problem and not task.unchanged:
+                yield task.key, task
+            if self.summary.rows_read % TICK_ROWS == 0:
+                self._tick()
 
-    def _work(self, work: queue.Queue) -> None:
-        while (task := work.get()) is not _DONE:
-            if not self.report.stopped.is_set():
-                self._handle(task)
-            self.wake.set()  # a queue has room, and there may be outcomes to commit
-        self.wake.set()
+    def _tick(self) -> None:
+        self.progress.log_if_due(self.summary)
+        self.tick()
+
+    def _work(self, task: RowTask) -> None:
+        if not self.report.stopped.is_set():
+            self._handle(task)
 
     def _handle(self, task: RowTask) -> None:
         """One row, and what its failure means: the row's alone, or the whole run's.

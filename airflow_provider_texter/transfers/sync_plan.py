@@ -5,7 +5,7 @@ Every argument problem is reported at once; the run then reads the plan and neve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -158,6 +158,12 @@ def argument_problems(args: Mapping[str, Any]) -> list[str]:
         checks.append(lambda: check_table_name(args["rejected_rows_table"]))
     if args["state_table"] is not None:
         checks.append(lambda: check_table_name(args["state_table"], field="state_table"))
+    return problems + problems_of(checks)
+
+
+def problems_of(checks: Iterable[Callable[[], object]]) -> list[str]:
+    """The problems every check raises (as a ``TexterValidationError``), all of them."""
+    problems = []
     for check in checks:
         try:
             check()

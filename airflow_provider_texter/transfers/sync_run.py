@@ -50,6 +50,18 @@ class RunIdentity:
     map_index: int = -1
     try_number: int | str = "?"
 
+    def lease(self, connection: Any, table: str, sync_id: str, *, placeholder: str) -> SyncLease:
+        """The lease of ``sync_id`` in ``table``, held by this task instance (its retries take it over)."""
+        return SyncLease(
+            connection,
+            table,
+            sync_id,
+            owner=f"{self.dag_id}|{self.task_id}|{self.run_id}|{self.map_index}",
+            holder=f"DAG {self.dag_id!r} task {self.task_id!r} run {self.run_id!r} "
+            f"try {self.try_number} on {socket.gethostname()}",
+            placeholder=placeholder,
+        )
+
 
 class SyncRun:
     """Runs ``plan`` once; ``summary`` is complete after ``execute`` returns or raises."""
@@ -170,16 +182,9 @@ class SyncRun:
         self, connection: Any, state: StatePlan, wake: threading.Event, options: RowOptions
     ) -> IncrementalSync:
         """The state and lease of this sync, on ``connection``."""
-        who = self.identity
         placeholder = self.db_hook.placeholder
-        lease = SyncLease(
-            connection,
-            f"{state.table}_lease",
-            state.sync_id,
-            owner=f"{who.dag_id}|{who.task_id}|{who.run_id}|{who.map_index}",
-            holder=f"DAG {who.dag_id!r} task {who.task_id!r} run {who.run_id!r} "
-            f"try {who.try_number} on {socket.gethostname()}",
-            placeholder=placeholder,
+        lease = self.identity.lease(
+            connection, f"{state.table}_lease", state.sync_id, placeholder=placeholder
         )
         sync_state = SyncState(
             connection,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ pytest_plugins = ["conftest_airflow"]
 EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 DAG_IDS = (
     "texter_crm_enrichment",
+    "texter_renewal_campaign",
     "texter_segment_labels",
     "texter_single_chat_update",
     "texter_vip_external_bot",
@@ -210,3 +211,37 @@ def test_single_chat_update_triggered_with_its_defaults_asks_for_a_chat_id(
     with pytest.raises(ParamValidationError, match="chat_id"):
         run_dag(dag_bag.dags["texter_single_chat_update"])
     assert texter_connection.requests == []
+
+
+def test_renewal_campaign_messages_each_consenting_customer_once_then_reports_delivery(
+    run_dag, dag_bag, texter_connection, sqlite_customers, sample_warehouse, monkeypatch
+):
+    from airflow.sdk import BaseHook
+
+    from airflow_provider_texter.transfers import quiet_hours
+
+    monkeypatch.setattr(quiet_hours, "utc_now", lambda: datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc))
+    texter_connection.set_delivery_delays(0, 0)  # every message is Seen at once
+    dag = dag_bag.dags["texter_renewal_campaign"]
+    renewals = {row[0]: row for row in sample_warehouse.subscriptions(sqlite_customers)}
+    first_day, second_day = date(2026, 12, 1), date(2026, 12, 2)
+
+    def due(day: date) -> set[str]:
+        renewal = (day + timedelta(days=7)).isoformat()
+        return {parse_phone(row[2], default_region="IL").e164 for row in renewals.values()
+                if row[3] == renewal and row[4]}  # fmt: skip
+
+    for day in (first_day, second_day, second_day):  # the second day twice: a re-run sends nothing
+        dag_run = run_dag(dag, logical_date=datetime.combine(day, time(7, 30), timezone.utc))
+        assert dag_run.state == "success"
+
+    sends = [request.body["to"] for request in texter_connection.requests if request.method == "POST"]
+    assert sorted(sends) == sorted(due(first_day) | due(second_day)) and due(first_day)
+    warehouse = BaseHook.get_connection("warehouse").get_hook()
+    ledger = warehouse.get_records(
+        "SELECT campaign_id, phone, status, delivery_status FROM texter_campaign_ledger ORDER BY 1, 2"
+    )
+    assert [tuple(row) for row in ledger] == sorted(
+        [("renewal-2026-12-01", phone, "sent", "Seen") for phone in due(first_day)]
+        + [("renewal-2026-12-02", phone, "sent", None) for phone in due(second_day)]
+    )
