@@ -53,10 +53,20 @@ def test_resolve_that_notifies_is_not_resent_after_a_5xx_that_followed_the_write
     assert texter_sandbox.chat(YAEL)["status"] == RESOLVED
 
 
-def test_a_reset_connection_is_ambiguous_for_a_call_that_notifies(connect, texter_sandbox):
+@pytest.mark.parametrize(
+    ("break_answer", "failure"),
+    [
+        ("reset_next", "ConnectionError"),
+        ("cut_next", "ChunkedEncodingError"),
+        ("break_gzip_next", "ContentDecodingError"),
+    ],
+)
+def test_a_broken_answer_is_ambiguous_for_a_call_that_notifies(
+    connect, texter_sandbox, break_answer, failure
+):
     hook = connect(max_retries=3, backoff_factor=0.01)
-    texter_sandbox.reset_next(1)
-    with pytest.raises(TexterOutcomeUnknownError, match="ConnectionError"):
+    getattr(texter_sandbox, break_answer)(1)
+    with pytest.raises(TexterOutcomeUnknownError, match=failure):
         hook.resolve_chat(YAEL, notify_client="true")
     assert len(resolves(texter_sandbox)) == 1
 
