@@ -37,6 +37,7 @@ class Measurement:
     rows: int = 0
     part: str = ""
     accepted_per_second: float | None = None
+    answers: tuple[tuple[float, str | None, int | None], ...] = ()  # the sandbox's: arrival, chat, status
 
     @property
     def label(self) -> str:
@@ -80,8 +81,11 @@ def client_environment(case: Case, base_url: str, warehouse: Path, home: Path) -
     }
 
 
-def run_case(case: Case, home: Path, warehouses: Path) -> list[Measurement]:
+def run_case(case: Case, home: Path, warehouses: Path, client_root: Path = ROOT) -> list[Measurement]:
     """Measure ``case``; its logs stay in ``home`` (``sandbox.log``, ``client-<n>.log``).
+
+    The clients run in ``client_root``, and so import its ``airflow_provider_texter`` (another revision's
+    checkout compares it with this one).
 
     A case with several syncs starts one client process per sync at once, each with a warehouse of
     its own chats, and gives a line per sync plus one for all of them together.
@@ -98,12 +102,13 @@ def run_case(case: Case, home: Path, warehouses: Path) -> list[Measurement]:
         case.rows * case.syncs,
         latency_ms=scenario.latency_ms,
         rate_limit=scenario.rate_limit,
+        burst=scenario.burst,
         core=sandbox_core,
         log_path=home / "sandbox.log",
     ) as sandbox:
         with ExitStack() as logs:
             clients = [
-                _start_client(case, home, part, sandbox.base_url, warehouse, client_core, logs)
+                _start_client(case, home, part, sandbox.base_url, warehouse, client_core, logs, client_root)
                 for part, warehouse in enumerate(parts)
             ]
             for process in clients:
@@ -112,15 +117,22 @@ def run_case(case: Case, home: Path, warehouses: Path) -> list[Measurement]:
             if process.returncode:
                 raise subprocess.CalledProcessError(process.returncode, process.args)
         status_counts = sandbox.admin("requests")["by_status"]
-        answers = sandbox.admin("answers")["answers"] if case.syncs > 1 else []
+        answers = sandbox.admin("answers")["answers"]
     results = [json.loads((home / f"result-{part}.json").read_text()) for part in range(case.syncs)]
     if case.syncs == 1:
-        return [_measurement(case, results[0], status_counts)]
+        return [_measurement(case, results[0], status_counts, answers=tuple(map(tuple, answers)))]
     return _shared_measurements(case, results, status_counts, answers)
 
 
 def _start_client(
-    case: Case, home: Path, part: int, base_url: str, warehouse: Path, core: int | None, logs: ExitStack
+    case: Case,
+    home: Path,
+    part: int,
+    base_url: str,
+    warehouse: Path,
+    core: int | None,
+    logs: ExitStack,
+    client_root: Path,
 ) -> subprocess.Popen:
     result_path = home / f"result-{part}.json"
     command = [sys.executable, "-m", "benchmarks.client", json.dumps(asdict(case)), str(result_path)]
@@ -128,7 +140,7 @@ def _start_client(
     return subprocess.Popen(
         command,
         env=client_environment(case, base_url, warehouse, home),
-        cwd=ROOT,
+        cwd=client_root,
         stdout=log,
         stderr=subprocess.STDOUT,
         preexec_fn=pinned_to(core),
