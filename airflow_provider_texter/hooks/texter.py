@@ -49,6 +49,7 @@ from airflow_provider_texter.phones import ParsedPhone, default_region_of, parse
 from airflow_provider_texter.redaction import redact, register_secret
 from airflow_provider_texter.responses import decode_response, exhausted_error, retry_history
 from airflow_provider_texter.retry_policy import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from airflow_provider_texter.shared_rate_limit import SharedRateLimit, throttle_for
 from airflow_provider_texter.throttle import RequestThrottle
 from airflow_provider_texter.validation import (
     boolean_argument,
@@ -104,7 +105,7 @@ class TexterHook(BaseHook):
 
     :param texter_conn_id: connection whose host is a project id or base URL and whose password is
         the API token. Extras: ``timeout``, ``max_retries``, ``backoff_factor``, ``max_retry_wait``,
-        ``max_requests_per_second``.
+        ``max_requests_per_second``, ``rate_limit_conn_id`` (one limit for every worker).
     """
 
     conn_name_attr = "texter_conn_id"
@@ -196,8 +197,8 @@ class TexterHook(BaseHook):
         return urlsplit(self.settings.base_url).netloc
 
     @cached_property
-    def throttle(self) -> RequestThrottle:
-        return RequestThrottle(self.settings.max_requests_per_second)
+    def throttle(self) -> RequestThrottle | SharedRateLimit:
+        return throttle_for(self.settings)
 
     @cached_property
     def retry_policy(self) -> RetryPolicy:

@@ -122,7 +122,8 @@ def test_probes_start_after_a_quiet_spell_and_a_failed_probe_doubles_it(clock):
 
 
 def test_the_learned_rate_never_passes_the_cap(clock):
-    throttle = RequestThrottle(120, learned=LearnedLimit(100, since=clock.now), clock=clock, sleep=clock.sleep)
+    learned = LearnedLimit(100, since=clock.now)
+    throttle = RequestThrottle(120, learned=learned, clock=clock, sleep=clock.sleep)
     clock.now += 3600
     assert throttle.rate == 120
 
