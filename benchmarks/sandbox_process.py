@@ -28,6 +28,7 @@ def running_sandbox(
     core: int | None,
     log_path: Path,
     burst: float | None = None,
+    port: int | None = None,
 ) -> Iterator[SandboxProcess]:
     """Serve ``chat_count`` generated chats (``generate_chats(chat_count)``) until the block ends."""
     options = ["--latency-ms", str(latency_ms), "--generate", str(chat_count)]
@@ -35,6 +36,8 @@ def running_sandbox(
         options += ["--rate-limit", str(rate_limit)]
     if burst:
         options += ["--burst", str(burst)]
+    if port:
+        options += ["--port", str(port)]  # after the --port 0 of sandbox_process: this one wins
     with (
         open(log_path, "w") as log,
         sandbox_process(*options, token=TOKEN, stderr=log, preexec_fn=pinned_to(core)) as sandbox,
