@@ -1,70 +1,126 @@
-"""How fast to send once the API has said 429: the CUBIC curve of botocore's "adaptive" retry mode.
+"""How fast to send when nobody published the limit: learn it from the 429s, remember it, probe above rarely.
 
-A 429 cuts the send rate to 70 % of the rate that met it; the rate then grows back along a cubic
-curve, quickly while far below that rate, slowly near it, and probes above it only after a while.
-Clients that share one server limit and each cut by the same factor drift towards equal shares
-(the larger one loses more on every cut), and their sum stays just below the limit.
+A 429 brackets the server's limit. The rate that met it was too high; what really went through in the
+cycle it ends (the answers that were not 429, per second of that cycle, its pause included) is what
+this behaviour achieves: the limit lies between them, and after a long cycle the goodput is the limit.
+The rate settles just under the lower of the two and stays there, then after a quiet spell probes
+above it, growing slowly until a 429 brackets the limit again. Each probe that meets a 429 doubles the
+quiet spell before the next, so once the limit is found probes become rare.
+
+Measured against a token-bucket server (``benchmarks/unknown_limit.py``) this replaced CUBIC (botocore's
+adaptive mode), which climbed back past the limit within seconds of each cut and so paused every
+worker again and again (41 % of a 20 req/s limit).
 """
 
 from __future__ import annotations
 
-import math
+from dataclasses import astuple, dataclass
 
-SCALE = 0.4  # CUBIC's C: growth of the curve, in requests/s per second cubed
-KEPT_AFTER_CUT = 0.7  # CUBIC's beta: the share of the failing rate kept after a 429
+SETTLE_SHARE = 0.98  # of the estimated limit: the rate kept between probes
 MINIMUM_RATE = 0.5  # requests/s: even a much-throttled client keeps probing
-METER_WINDOW_SECONDS = 0.5
-METER_SMOOTHING = 0.8  # weight of the newest window in the measured rate
+KEPT_AFTER_CUT = 0.7  # of a paced rate that met a 429 after too few requests to measure (CUBIC's beta)
+TELLING_SENDS = 10  # requests a cycle needs before its goodput tells a rate
+MOST_DOUBLINGS = 30  # a probe nobody stopped for hours: unpaced in effect, and no float overflow
 
 
-class AnswerRateMeter:
-    """The rate at which answers arrive while the client is sending, in half-second windows,
-    exponentially smoothed.
+@dataclass(frozen=True)
+class Probing:
+    """How soon a probe above the settled rate starts (``quiet`` seconds) and how fast it grows."""
 
-    A cut starts from what the client really achieved, not from a ceiling it never reached. A gap of
-    more than a window (a pause the API asked for) is idle time, not a slow rate: it is skipped, so a
-    client resuming after ``Retry-After`` is not held to a fraction of the rate it had.
-    """
+    quiet: float
+    doubling_seconds: float
 
-    def __init__(self, now: float) -> None:
-        self._started = now
-        self._smoothed: float | None = None
-        self._window = math.floor(now / METER_WINDOW_SECONDS)
-        self._count = 0  # answers in the current window
-        self._answers = 0  # answers in all
-
-    def record(self, now: float) -> float:
-        """Count one answer at ``now``; returns the measured rate (the plain average until a window ends)."""
-        window = math.floor(now / METER_WINDOW_SECONDS)
-        if window == self._window + 1:
-            current = self._count / METER_WINDOW_SECONDS
-            previous = current if self._smoothed is None else self._smoothed
-            self._smoothed = METER_SMOOTHING * current + (1 - METER_SMOOTHING) * previous
-        if window > self._window:
-            self._window, self._count = window, 0
-        self._count += 1
-        self._answers += 1
-        if self._smoothed is None:
-            return self._answers / max(now - self._started, METER_WINDOW_SECONDS)
-        return self._smoothed
+    def after_failed_probe(self) -> Probing:
+        return Probing(min(self.quiet * 2, LONGEST_QUIET_SECONDS), self.doubling_seconds)
 
 
-class CubicRate:
-    """The send rate after the last cut: ``SCALE * (t - k)**3 + rate_at_cut`` with ``k`` its return time."""
+# After a 429 met unpaced the goodput may be far below the limit (a server that allows no burst lets
+# one request of a volley through): search upwards quickly until a 429 meets a paced rate.
+SEARCHING = Probing(quiet=1.0, doubling_seconds=2.0)
+# Once a paced rate met a 429, the limit is bracketed: probe above it rarely and slowly.
+BRACKETED = Probing(quiet=4.0, doubling_seconds=10.0)
+LONGEST_QUIET_SECONDS = 300.0
 
-    def __init__(self) -> None:
-        self._rate_at_cut = 0.0
-        self._cut_at = 0.0
-        self._return_seconds = 0.0
 
-    def cut(self, rate: float, now: float) -> float:
-        """A 429 met the client sending at ``rate``: remember it and return the lowered rate."""
-        self._rate_at_cut = rate
-        self._cut_at = now
-        self._return_seconds = (rate * (1 - KEPT_AFTER_CUT) / SCALE) ** (1 / 3)
-        return max(rate * KEPT_AFTER_CUT, MINIMUM_RATE)
+@dataclass(frozen=True)
+class LearnedLimit:
+    """What the last 429 taught: ``settled`` requests/s from ``since`` (its pause's end, on the clock of
+    whoever keeps it), and how to probe above it."""
+
+    settled: float
+    since: float
+    probing: Probing = BRACKETED
 
     def rate_at(self, now: float) -> float:
-        """The rate the curve allows at ``now``."""
-        elapsed = now - self._cut_at
-        return max(SCALE * (elapsed - self._return_seconds) ** 3 + self._rate_at_cut, MINIMUM_RATE)
+        """The settled rate, and once the quiet spell is over, the probe's growing rate."""
+        probing = max(0.0, now - self.since - self.probing.quiet) / self.probing.doubling_seconds
+        return self.settled * 2 ** min(probing, MOST_DOUBLINGS)
+
+    def as_record(self) -> str:
+        """The form a shared store keeps (``from_record`` reads it back)."""
+        return " ".join(repr(number) for number in (self.settled, self.since, *astuple(self.probing)))
+
+    @classmethod
+    def from_record(cls, record: str | bytes) -> LearnedLimit:
+        text = record.decode() if isinstance(record, bytes) else record
+        settled, since, quiet, doubling_seconds = (float(part) for part in text.split())
+        return cls(settled, since, Probing(quiet, doubling_seconds))
+
+
+def learn(
+    previous: LearnedLimit | None, *, sending_rate: float | None, goodput: float | None, resume_at: float
+) -> LearnedLimit | None:
+    """A 429 met ``sending_rate`` (None: unpaced) after ``goodput`` requests/s went through (None: too
+    few sent to tell): settle under the limit they bracket from ``resume_at``.
+
+    A cycle of a few requests tells no rate: a paced client then keeps ``KEPT_AFTER_CUT`` of its rate
+    (CUBIC's cut), an unpaced one learns nothing and only pauses. One met while probing above the
+    settled rate delays the next probe.
+    """
+    if sending_rate is None:
+        if goodput is None:
+            return previous
+        return LearnedLimit(max(goodput * SETTLE_SHARE, MINIMUM_RATE), resume_at, SEARCHING)
+    if previous is None or previous.probing == SEARCHING:
+        probing = BRACKETED
+    elif sending_rate > previous.settled * 1.001:  # met while probing above the settled rate
+        probing = previous.probing.after_failed_probe()
+    else:
+        probing = previous.probing
+    estimate = KEPT_AFTER_CUT * sending_rate if goodput is None else min(sending_rate, goodput)
+    return LearnedLimit(max(estimate * SETTLE_SHARE, MINIMUM_RATE), resume_at, probing)
+
+
+@dataclass
+class SendCycle:
+    """Requests sent and 429s met since the cycle began (the last pause's end, or the first send after
+    an idle spell): what ``goodput`` divides by the time it took."""
+
+    started: float
+    sent: int = 0
+    throttled: int = 0
+
+    def goodput(self, now: float, pause: float) -> float | None:
+        """Answers that were not 429, per second of the cycle with the pause it ends in; None when too
+        few requests were sent to tell a rate."""
+        if self.sent < TELLING_SENDS:
+            return None
+        return max(self.sent - self.throttled, 0) / max(now - self.started + pause, 1e-3)
+
+
+IDLE_SECONDS = 5.0  # a gap without a send longer than this starts a new cycle: idle time is not a slow rate
+
+
+def cycle_after(cycle: SendCycle | None, last_sent: float, now: float) -> SendCycle:
+    """The cycle a send at ``now`` belongs to: a new one when none runs or the client sat idle."""
+    if cycle is None or now - last_sent > IDLE_SECONDS:
+        return SendCycle(now)
+    return cycle
+
+
+def paced_rate(learned: LearnedLimit | None, ceiling: float | None, now: float) -> float | None:
+    """The rate to send at: the learned one under the ceiling (``max_requests_per_second``); None: unpaced."""
+    if learned is None:
+        return ceiling
+    rate = learned.rate_at(now)
+    return rate if ceiling is None else min(rate, ceiling)

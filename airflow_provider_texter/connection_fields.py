@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, Literal, TypeVar
 
-Default = TypeVar("Default", int, float, None)
+Default = TypeVar("Default", int, float, str, None)
 
 RELABELED_FIELDS = {"host": "Project ID or base URL", "password": "API token"}
 HIDDEN_FIELDS = ["schema", "login", "port"]
@@ -25,18 +25,20 @@ PLACEHOLDERS = {
 
 @dataclass(frozen=True)
 class ConnectionExtra(Generic[Default]):
-    """One key of the connection's extra: value kind, default (None: unset), lowest value, form text."""
+    """One key of the connection's extra: value kind, default (None: unset), lowest number, form text."""
 
     name: str
-    kind: Literal["integer", "number"]
+    kind: Literal["integer", "number", "string"]
     default: Default
-    minimum: float
+    minimum: float | None
     label: str
     help: str
 
     def conn_field(self) -> dict[str, Any]:
         """The ``conn-fields`` entry of the provider info (a JSON Schema, as Airflow >= 3.2 reads it)."""
-        schema: dict[str, Any] = {"type": [self.kind, "null"], "minimum": self.minimum}
+        schema: dict[str, Any] = {"type": [self.kind, "null"]}
+        if self.minimum is not None:
+            schema["minimum"] = self.minimum
         if self.default is not None:
             schema["default"] = self.default
         return {"label": self.label, "description": self.help, "schema": schema}
@@ -85,12 +87,22 @@ MAX_REQUESTS_PER_SECOND = ConnectionExtra(
     help="Requests per second for all threads of one hook together, e.g. your Texter plan's limit. "
     "Empty: no cap, only the back-off after a 429.",
 )
+RATE_LIMIT_CONN_ID = ConnectionExtra(
+    "rate_limit_conn_id",
+    "string",
+    None,
+    minimum=None,
+    label="Shared rate limit store (connection id)",
+    help="A redis or SQL connection (e.g. redis_default, the Celery broker's) where every hook on every "
+    "worker shares one budget of max_requests_per_second per Texter host. Empty: each hook paces itself.",
+)
 CONNECTION_EXTRAS: tuple[ConnectionExtra[Any], ...] = (
     TIMEOUT,
     MAX_RETRIES,
     BACKOFF_FACTOR,
     MAX_RETRY_WAIT,
     MAX_REQUESTS_PER_SECOND,
+    RATE_LIMIT_CONN_ID,
 )
 
 

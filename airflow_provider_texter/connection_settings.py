@@ -30,6 +30,7 @@ class TexterSettings:
     backoff_factor: float
     max_retry_wait: float
     max_requests_per_second: float | None
+    rate_limit_conn_id: str | None
     unknown_extras: tuple[str, ...]
 
 
@@ -97,14 +98,20 @@ def _is_loopback(hostname: str) -> bool:
         return False
 
 
-def _extra_value(conn_id: str, extra: dict, described: ConnectionExtra) -> float | int | None:
-    """One extra as its description says: the default when unset, else a number within its bounds."""
+def _extra_value(conn_id: str, extra: dict, described: ConnectionExtra) -> float | int | str | None:
+    """One extra as its description says: the default when unset, else text, or a number within its bounds."""
     value = extra.get(described.name)
     if value is None or value == "":
         return described.default
+    if described.kind == "string":
+        if not isinstance(value, str) or not value.strip():
+            raise TexterConfigError(
+                f"connection {conn_id!r}: extra {described.name!r} must be a connection id, got {value!r}"
+            )
+        return value.strip()
     integer = described.kind == "integer"
     number = _parse_number(value, integer=integer)
-    if number is None or number < described.minimum:
+    if number is None or number < (described.minimum or 0):
         kind = "an integer" if integer else "a number"
         raise TexterConfigError(
             f"connection {conn_id!r}: extra {described.name!r} must be {kind} >= {described.minimum}, "

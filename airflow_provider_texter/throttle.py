@@ -1,55 +1,70 @@
-"""Pace the requests of every thread that shares one hook, and adapt the pace to the API's 429s."""
+"""Pace the requests of every thread that shares one hook, and learn the API's limit from its 429s."""
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections.abc import Callable
 
-from airflow_provider_texter.adaptive_rate import AnswerRateMeter, CubicRate
-
-MEASURED_RATE_HEADROOM = 2.0  # the rate may grow to twice what was achieved, not to a rate never tried
+from airflow_provider_texter.adaptive_rate import (
+    LearnedLimit,
+    SendCycle,
+    cycle_after,
+    learn,
+    paced_rate,
+)
 
 
 class RequestThrottle:
     """Hands out send slots at the current rate, and holds every thread while the API has asked us to
     back off (a 429 pauses the whole pool, not only the thread that got it).
 
-    The rate is ``max_requests_per_second`` (None: unpaced) until the first 429. From then on it adapts,
-    as botocore's adaptive retry mode does: each congestion event cuts it (``adaptive_rate.CubicRate``),
-    each success lets it grow back along the cubic curve, never above ``max_requests_per_second`` and
-    never above twice the measured answer rate. So hooks in several tasks or DAGs that share one
-    project's limit settle on shares of it instead of taking turns at 429s.
+    The rate is ``max_requests_per_second`` (None: unpaced) until the first 429. From then on it is what
+    the 429s taught (``adaptive_rate``): just under the limit they bracket, probing above it rarely,
+    never above ``max_requests_per_second``. ``shared_rate_limit.SharedRateLimit`` does the same for
+    every hook on every worker at once; this one paces one hook, and stands in when the store is away.
+
+    :param learned: what an earlier throttle learned, on this throttle's clock (a shared limiter's
+        store going away hands its knowledge over).
     """
 
     def __init__(
         self,
         max_requests_per_second: float | None = None,
         *,
+        learned: LearnedLimit | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.ceiling = max_requests_per_second
-        self.rate = max_requests_per_second
+        self._learned = learned
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
         self._next_slot = 0.0
         self._paused_until = 0.0
-        self._adapting = False
-        self._last_cut = -math.inf
-        self._meter = AnswerRateMeter(clock())
-        self._curve = CubicRate()
+        self._cycle: SendCycle | None = None
+        self._last_sent = 0.0
+
+    @property
+    def rate(self) -> float | None:
+        """Requests per second now (None: unpaced)."""
+        return paced_rate(self._learned, self.ceiling, self._clock())
 
     @property
     def interval(self) -> float:
         """Seconds between two sends at the current rate (0: unpaced)."""
-        return 1.0 / self.rate if self.rate else 0.0
+        rate = self.rate
+        return 1.0 / rate if rate else 0.0
 
     def now(self) -> float:
         """The throttle's clock: what ``throttled(sent_at=...)`` compares against."""
         return self._clock()
+
+    def pause_until(self, moment: float) -> None:
+        """Hold every thread until ``moment`` (this throttle's clock)."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, moment)
 
     def wait(self) -> float:
         """Block until this thread may send; returns the seconds it waited."""
@@ -57,33 +72,37 @@ class RequestThrottle:
             now = self._clock()
             slot = max(now, self._next_slot, self._paused_until)
             self._next_slot = slot + self.interval
+            self._cycle = cycle_after(self._cycle, self._last_sent, slot)
+            self._cycle.sent += 1
+            self._last_sent = slot
         delay = slot - now
         if delay > 0:
             self._sleep(delay)
         return max(delay, 0.0)
 
     def answered(self) -> None:
-        """A request got an answer other than 429: once adapting, the rate grows back along the curve."""
-        with self._lock:
-            now = self._clock()
-            measured = self._meter.record(now)
-            if self._adapting:
-                self._set_rate(min(self._curve.rate_at(now), MEASURED_RATE_HEADROOM * measured))
+        """A request got an answer other than 429: nothing to learn (the cycle counts what was sent)."""
 
     def throttled(self, sent_at: float, pause: float) -> None:
-        """A request sent at ``sent_at`` got a 429: cut the rate and hold every thread ``pause`` seconds.
+        """A request sent at ``sent_at`` got a 429: learn from it and hold every thread ``pause`` seconds.
 
-        Requests already in flight when the rate was cut answer 429 too; they belong to the same
-        congestion event and do not cut again (as TCP cuts once per window, not per lost packet).
+        Requests sent before the last lesson's pause ended answer 429 too; they belong to the same
+        congestion event and teach nothing new (as TCP cuts once per window, not per lost packet).
         """
         with self._lock:
             now = self._clock()
-            measured = self._meter.record(now)
-            if sent_at >= self._last_cut:
-                self._set_rate(self._curve.cut(min(measured, self.rate or measured), now))
-                self._adapting = True
-                self._last_cut = now
-            self._paused_until = max(self._paused_until, now + pause)
-
-    def _set_rate(self, rate: float) -> None:
-        self.rate = rate if self.ceiling is None else min(rate, self.ceiling)
+            if self._cycle is None:  # a 429 nobody waited for (a test, or a caller without wait())
+                self._cycle = SendCycle(sent_at, sent=1)
+            cycle = self._cycle
+            cycle.throttled += 1
+            resume_at = max(self._paused_until, now + pause)
+            if self._learned is None or sent_at >= self._learned.since:
+                lesson = learn(
+                    self._learned,
+                    sending_rate=paced_rate(self._learned, self.ceiling, sent_at),
+                    goodput=cycle.goodput(now, pause),
+                    resume_at=resume_at,
+                )
+                if lesson is not self._learned:
+                    self._learned, self._cycle = lesson, SendCycle(resume_at)
+            self._paused_until = resume_at

@@ -27,7 +27,7 @@ from airflow_provider_texter.redaction import redact
 from airflow_provider_texter.responses import decode_response, exhausted_error, retry_history, server_message
 from airflow_provider_texter.retry_policy import RetryPolicy, parse_retry_after
 from airflow_provider_texter.session import pooled_session
-from airflow_provider_texter.throttle import RequestThrottle
+from airflow_provider_texter.shared_rate_limit import Pacing, throttle_for
 from airflow_provider_texter.validation import to_json_value
 
 ANSWER_SHOWN = 200  # characters of an unexpected answer quoted in the error
@@ -97,7 +97,7 @@ class Transport:
         base_url: str,
         host: str,
         *,
-        throttle: RequestThrottle,
+        throttle: Pacing,
         retry_policy: RetryPolicy,
         timeout: float,
         log: Any,
@@ -119,7 +119,7 @@ class Transport:
             pooled_session(settings.base_url, settings.token),
             settings.base_url,
             urlsplit(settings.base_url).netloc,
-            throttle=RequestThrottle(settings.max_requests_per_second),
+            throttle=throttle_for(settings),
             retry_policy=RetryPolicy(settings.max_retries, settings.backoff_factor, settings.max_retry_wait),
             timeout=settings.timeout,
             log=log,

@@ -17,6 +17,7 @@ SHARED_SYNCS = 2
 class Scenario:
     latency_ms: float
     rate_limit: float | None
+    burst: float | None = None  # requests the sandbox's bucket holds (None: one second of its limit)
 
     @property
     def label(self) -> str:

@@ -37,6 +37,7 @@ class Measurement:
     rows: int = 0
     part: str = ""
     accepted_per_second: float | None = None
+    answers: tuple[tuple[float, str | None, int | None], ...] = ()  # the sandbox's: arrival, chat, status
 
     @property
     def label(self) -> str:
@@ -99,6 +100,7 @@ def run_case(case: Case, home: Path, warehouses: Path, *, client_root: Path = RO
         case.rows * case.syncs,
         latency_ms=scenario.latency_ms,
         rate_limit=scenario.rate_limit,
+        burst=scenario.burst,
         core=sandbox_core,
         log_path=home / "sandbox.log",
     ) as sandbox:
@@ -113,10 +115,10 @@ def run_case(case: Case, home: Path, warehouses: Path, *, client_root: Path = RO
             if process.returncode:
                 raise subprocess.CalledProcessError(process.returncode, process.args)
         status_counts = sandbox.admin("requests")["by_status"]
-        answers = sandbox.admin("answers")["answers"] if case.syncs > 1 else []
+        answers = sandbox.admin("answers")["answers"]
     results = [json.loads((home / f"result-{part}.json").read_text()) for part in range(case.syncs)]
     if case.syncs == 1:
-        return [_measurement(case, results[0], status_counts)]
+        return [_measurement(case, results[0], status_counts, answers=tuple(map(tuple, answers)))]
     return _shared_measurements(case, results, status_counts, answers)
 
 

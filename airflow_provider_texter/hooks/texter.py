@@ -35,8 +35,8 @@ from airflow_provider_texter.opt_out_list import read_unsubscribed
 from airflow_provider_texter.phones import default_region_of
 from airflow_provider_texter.redaction import register_secret
 from airflow_provider_texter.retry_policy import RetryPolicy
+from airflow_provider_texter.shared_rate_limit import Pacing
 from airflow_provider_texter.suspicious_phones import PhoneReader
-from airflow_provider_texter.throttle import RequestThrottle
 from airflow_provider_texter.transport import Transport
 from airflow_provider_texter.validation import DataSchema, boolean_argument
 
@@ -105,7 +105,7 @@ class TexterHook(BaseHook):
         return self.transport.session
 
     @property
-    def throttle(self) -> RequestThrottle:
+    def throttle(self) -> Pacing:
         return self.transport.throttle
 
     @property

@@ -12,7 +12,9 @@ from airflow_provider_texter.exceptions import TexterConfigError
 from airflow_provider_texter.hooks.texter import TexterHook
 from airflow_provider_texter.retry_policy import RetryPolicy
 
-EXTRA_NAMES = ["timeout", "max_retries", "backoff_factor", "max_retry_wait", "max_requests_per_second"]
+NUMBER_NAMES = ["timeout", "max_retries", "backoff_factor", "max_retry_wait", "max_requests_per_second"]
+EXTRA_NAMES = [*NUMBER_NAMES, "rate_limit_conn_id"]
+NUMBERS = [extra for extra in CONNECTION_EXTRAS if extra.minimum is not None]
 
 
 def settings(**extra):
@@ -28,7 +30,10 @@ def conn_fields() -> dict:
 def test_every_extra_the_settings_read_is_in_both_forms(conn_fields):
     assert list(conn_fields) == EXTRA_NAMES
     assert list(TexterHook.get_connection_form_widgets()) == EXTRA_NAMES
-    assert settings(**dict.fromkeys(EXTRA_NAMES, 1)).unknown_extras == ()
+    assert (
+        settings(**dict.fromkeys(EXTRA_NAMES[:-1], 1), rate_limit_conn_id="redis_default").unknown_extras
+        == ()
+    )
 
 
 @pytest.mark.parametrize("extra", CONNECTION_EXTRAS, ids=lambda extra: extra.name)
@@ -47,7 +52,7 @@ def test_an_unset_extra_takes_the_default_the_forms_show(conn_fields, extra):
     assert getattr(settings(), extra.name) == conn_fields[extra.name]["schema"].get("default")
 
 
-@pytest.mark.parametrize("extra", CONNECTION_EXTRAS, ids=lambda extra: extra.name)
+@pytest.mark.parametrize("extra", NUMBERS, ids=lambda extra: extra.name)
 def test_parsing_enforces_the_minimum_the_form_declares(conn_fields, extra):
     minimum = conn_fields[extra.name]["schema"]["minimum"]
     assert getattr(settings(**{extra.name: minimum}), extra.name) == minimum
@@ -60,6 +65,12 @@ def test_old_form_keeps_whole_numbers_as_integer_fields_and_decimals_as_text():
 
     kinds = {name: widget.field_class for name, widget in TexterHook.get_connection_form_widgets().items()}
     assert kinds == {name: IntegerField if name == "max_retries" else StringField for name in EXTRA_NAMES}
+
+
+def test_a_store_connection_id_is_text_without_its_blanks():
+    assert settings(rate_limit_conn_id=" redis_default ").rate_limit_conn_id == "redis_default"
+    with pytest.raises(TexterConfigError, match="'rate_limit_conn_id' must be a connection id"):
+        settings(rate_limit_conn_id=5)
 
 
 def test_retry_policy_defaults_are_the_connection_defaults():
