@@ -13,16 +13,19 @@ from airflow_provider_texter.adaptive_rate import (
     learn,
     paced_rate,
 )
+from airflow_provider_texter.cubic_share import CubicShare
 
 
 class RequestThrottle:
     """Hands out send slots at the current rate, and holds every thread while the API has asked us to
     back off (a 429 pauses the whole pool, not only the thread that got it).
 
-    The rate is ``max_requests_per_second`` (None: unpaced) until the first 429. From then on it is what
-    the 429s taught (``adaptive_rate``): just under the limit they bracket, probing above it rarely,
-    never above ``max_requests_per_second``. ``shared_rate_limit.SharedRateLimit`` does the same for
-    every hook on every worker at once; this one paces one hook, and stands in when the store is away.
+    Unpaced without ``max_requests_per_second`` until the first 429; from then on the rate is what the
+    429s taught (``adaptive_rate``): just under the limit they bracket, probing above it rarely. With
+    ``max_requests_per_second`` (the plan's limit, so 429s mean others share it) a 429 cuts the rate
+    and it grows back along CUBIC's curve under the cap (``cubic_share``), which shares a limit fairly.
+    ``shared_rate_limit.SharedRateLimit`` paces every hook on every worker at once; this one paces one
+    hook, and stands in when the store is away.
 
     :param learned: what an earlier throttle learned, on this throttle's clock (a shared limiter's
         store going away hands its knowledge over).
@@ -38,6 +41,9 @@ class RequestThrottle:
     ) -> None:
         self.ceiling = max_requests_per_second
         self._learned = learned
+        self._share = (
+            None if max_requests_per_second is None else CubicShare(max_requests_per_second, clock())
+        )
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -49,7 +55,9 @@ class RequestThrottle:
     @property
     def rate(self) -> float | None:
         """Requests per second now (None: unpaced)."""
-        return paced_rate(self._learned, self.ceiling, self._clock())
+        if self._share is not None:
+            return self._share.rate
+        return paced_rate(self._learned, None, self._clock())
 
     @property
     def interval(self) -> float:
@@ -81,7 +89,10 @@ class RequestThrottle:
         return max(delay, 0.0)
 
     def answered(self) -> None:
-        """A request got an answer other than 429: nothing to learn (the cycle counts what was sent)."""
+        """A request got an answer other than 429: a capped rate grows back (the cycle counts the rest)."""
+        if self._share is not None:
+            with self._lock:
+                self._share.answered(self._clock())
 
     def throttled(self, sent_at: float, pause: float) -> None:
         """A request sent at ``sent_at`` got a 429: learn from it and hold every thread ``pause`` seconds.
@@ -96,10 +107,12 @@ class RequestThrottle:
             cycle = self._cycle
             cycle.throttled += 1
             resume_at = max(self._paused_until, now + pause)
-            if self._learned is None or sent_at >= self._learned.since:
+            if self._share is not None:
+                self._share.throttled(now, sent_at)
+            elif self._learned is None or sent_at >= self._learned.since:
                 lesson = learn(
                     self._learned,
-                    sending_rate=paced_rate(self._learned, self.ceiling, sent_at),
+                    sending_rate=paced_rate(self._learned, None, sent_at),
                     goodput=cycle.goodput(now, pause),
                     resume_at=resume_at,
                 )

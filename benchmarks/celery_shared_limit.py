@@ -172,13 +172,25 @@ def run_round(environment: dict[str, str], round_name: str, sandbox: SandboxProc
     """Trigger the round's two DAGs at once and wait for both; what the sandbox counted."""
     dag_ids = [f"bench_{round_name}_{index}" for index in (0, 1)]
     run_id = f"bench-{round_name}-{int(time.time())}"
+    scripts_run = script_calls()
     for dag_id in dag_ids:
         airflow(environment, "dags", "trigger", dag_id, "--run-id", run_id)
     states: dict[str, str] = {}
     while len(states) < len(dag_ids) or not all(state in ("success", "failed") for state in states.values()):
         time.sleep(5)
         states = dict(metadata("SELECT dag_id, state FROM dag_run WHERE run_id = %s", run_id))
-    return {"states": states, "answers": sandbox.admin("answers")["answers"]}
+    answers = sandbox.admin("answers")["answers"]
+    store_round_trips = script_calls() - scripts_run
+    return {
+        "states": states,
+        "answers": answers,
+        "store_round_trips_per_request": store_round_trips / len(answers),
+    }
+
+
+def script_calls() -> int:
+    """Lua scripts Redis ran so far: the shared limit's round trips (the broker runs none)."""
+    return redis.Redis().info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0)
 
 
 def round_figures(answers: list[list], rows: int) -> dict:
@@ -207,15 +219,16 @@ def round_figures(answers: list[list], rows: int) -> dict:
 
 def markdown(figures: dict[str, dict]) -> str:
     lines = [
-        "| round | seconds | % of limit | 429s | failed rows | each sync's share while all four ran |",
-        "|---|---|---|---|---|---|",
+        "| round | seconds | % of limit | 429s | failed rows | each sync's share while all four ran "
+        "| store round trips per request |",
+        "|---|---|---|---|---|---|---|",
     ]
     for round_name, result in figures.items():
         shares = " / ".join(f"{share:.0%}" for share in result["shares_while_all_ran"])
         label = "shared limiter (Redis)" if round_name == "shared" else "each hook alone"
         lines.append(
             f"| {label} | {result['seconds']:.0f} | {result['share_of_limit']:.0%} | {result['throttled']} | "
-            f"{sum(result['failed_rows'])} | {shares} |"
+            f"{sum(result['failed_rows'])} | {shares} | {result['store_round_trips_per_request']:.2f} |"
         )
     return "\n".join(lines)
 

@@ -168,11 +168,11 @@ def test_a_429_slows_every_thread_of_the_hook_down(connect, texter_sandbox, chat
     hook = connect(max_requests_per_second=50)
     texter_sandbox.fail_next(1, status=429, retry_after=0)
     hook.update_crm_data(chat["_id"], {"plan": "pro"})
+    assert hook.throttle.rate < 50
     slowed = hook.throttle.rate
-    assert slowed < 50
-    for _ in range(5):  # the rate stays where the 429 put it, until a quiet spell is over
+    for _ in range(5):
         hook.update_crm_data(chat["_id"], {"plan": "pro"})
-    assert hook.throttle.rate == slowed
+    assert slowed < hook.throttle.rate <= 50
 
 
 def test_a_429_that_gives_up_still_slows_the_hook_down(connect, texter_sandbox, chat):

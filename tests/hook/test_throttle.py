@@ -1,12 +1,14 @@
-"""The throttle spaces every thread's sends, holds them all during a pause, and learns the limit from 429s."""
+"""The throttle spaces every thread's sends, holds them all during a pause, learns an unpublished limit
+from 429s, and shares a known one (the cap) with CUBIC's curve."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 
 import pytest
 
-from airflow_provider_texter.adaptive_rate import BRACKETED, SEARCHING, LearnedLimit
+from airflow_provider_texter.adaptive_rate import BRACKETED, SEARCHING
 from airflow_provider_texter.throttle import RequestThrottle
 
 
@@ -29,6 +31,13 @@ def send_at(throttle, clock, rate, seconds):
     for _ in range(int(rate * seconds)):
         throttle.wait()
         clock.now += max(1 / rate, throttle.interval)
+
+
+def answer_at(throttle, clock, rate, seconds):
+    """``seconds`` of answers arriving at ``rate`` per second."""
+    for _ in range(int(rate * seconds)):
+        clock.now += 1 / rate
+        throttle.answered()
 
 
 @pytest.fixture
@@ -63,20 +72,6 @@ def test_an_unpaced_429_settles_at_what_went_through_with_the_pause_counted(cloc
     send_at(throttle, clock, 100, seconds=1)  # 100 sent in a second, then the server says 1 s
     throttle.throttled(sent_at=clock.now, pause=1.0)
     assert throttle.rate == pytest.approx(0.98 * 99 / 2, rel=0.02)  # 99 went through in 2 s
-
-
-def test_a_paced_429_settles_under_the_goodput_when_that_is_lower(clock):
-    throttle = RequestThrottle(200, clock=clock, sleep=clock.sleep)
-    send_at(throttle, clock, 100, seconds=3)  # the cap is 200, but 100/s is what was sent
-    throttle.throttled(sent_at=clock.now, pause=1.0)
-    assert throttle.rate == pytest.approx(0.98 * 299 / 4, rel=0.02)
-
-
-def test_a_429_after_a_few_requests_keeps_70_percent_of_the_paced_rate(clock):
-    throttle = RequestThrottle(50, clock=clock, sleep=clock.sleep)
-    throttle.wait()
-    throttle.throttled(sent_at=clock.now, pause=0.0)
-    assert throttle.rate == pytest.approx(0.98 * 35)
 
 
 def test_an_unpaced_429_after_a_few_requests_only_pauses(clock):
@@ -121,13 +116,6 @@ def test_probes_start_after_a_quiet_spell_and_a_failed_probe_doubles_it(clock):
     assert throttle.rate == pytest.approx(settled)
 
 
-def test_the_learned_rate_never_passes_the_cap(clock):
-    learned = LearnedLimit(100, since=clock.now)
-    throttle = RequestThrottle(120, learned=learned, clock=clock, sleep=clock.sleep)
-    clock.now += 3600
-    assert throttle.rate == 120
-
-
 def test_an_idle_spell_is_not_a_slow_rate(clock):
     throttle = RequestThrottle(None, clock=clock, sleep=clock.sleep)
     send_at(throttle, clock, 100, seconds=0.05)
@@ -135,3 +123,43 @@ def test_an_idle_spell_is_not_a_slow_rate(clock):
     send_at(throttle, clock, 100, seconds=1)
     throttle.throttled(sent_at=clock.now, pause=1.0)
     assert throttle.rate == pytest.approx(0.98 * 99 / 2, rel=0.02)
+
+
+def test_a_429_cuts_the_rate_to_70_percent_of_the_measured_rate_once_per_event():
+    clock = FakeClock()
+    throttle = RequestThrottle(200, clock=clock, sleep=clock.sleep)
+    answer_at(throttle, clock, 100, seconds=3)  # the cap is 200, but 100/s is what got through
+    in_flight_since = clock.now - 0.05
+    throttle.throttled(sent_at=in_flight_since, pause=1.0)
+    assert throttle.rate == pytest.approx(70, rel=0.05)
+    throttle.throttled(sent_at=in_flight_since, pause=1.0)  # sent before the cut: the same event
+    assert throttle.rate == pytest.approx(70, rel=0.05)
+    clock.now += 1.0
+    throttle.throttled(sent_at=clock.now, pause=1.0)  # sent after the cut: congestion again
+    assert throttle.rate < 55
+
+
+def test_the_rate_recovers_slowly_near_the_old_rate_and_never_passes_the_cap():
+    clock = FakeClock()
+    throttle = RequestThrottle(120, clock=clock, sleep=clock.sleep)
+    answer_at(throttle, clock, 100, seconds=3)
+    throttle.throttled(sent_at=clock.now, pause=0.0)
+    rates = []
+    for _ in range(12):
+        answer_at(throttle, clock, throttle.rate, seconds=1)
+        rates.append(throttle.rate)
+    assert rates == sorted(rates)  # no 429: it only ever grows
+    gains = [later - earlier for earlier, later in itertools.pairwise(rates)]
+    near_old_rate = next(index for index, rate in enumerate(rates) if rate >= 95)
+    assert gains[near_old_rate] < gains[0]  # slows down near the rate that met the 429 ...
+    assert rates[-1] == 120  # ... then probes above it, up to the cap and no further
+
+
+def test_a_pause_is_idle_time_not_a_slow_rate():
+    clock = FakeClock()
+    throttle = RequestThrottle(200, clock=clock, sleep=clock.sleep)
+    answer_at(throttle, clock, 100, seconds=3)
+    clock.now += 1.2  # the pool sat out a Retry-After
+    answer_at(throttle, clock, 100, seconds=0.1)
+    throttle.throttled(sent_at=clock.now, pause=0.0)
+    assert throttle.rate == pytest.approx(70, rel=0.05)  # cut from what it achieved while sending
