@@ -147,8 +147,8 @@ class SharedRateLimit:
                         if answer_due <= 0:
                             return None
                         self._lock.wait(timeout=answer_due)
-                    elif (room := self._room()) > 0:
-                        self._reserve(min(room, self._waiting))
+                    elif (count := self._batch()) > 0:
+                        self._reserve(count)
                     else:  # holding all it may: wait until the first slot held passes
                         self._lock.wait(timeout=max(self._held[0] - now, 0.001))
             finally:
@@ -175,11 +175,13 @@ class SharedRateLimit:
             self._unclaimed.extend(slots)
             self._held.extend(slots)
 
-    def _room(self) -> int:
-        """How many more slots this hook may hold now."""
+    def _batch(self) -> int:
+        """How many slots to reserve now: as many as threads wait for, once there is room for half of
+        what this hook may hold (so a round trip brings several); 0: wait for held slots to pass."""
         rate = self.rate
         most = MOST_HELD_SLOTS if rate is None else min(MOST_HELD_SLOTS, max(1, int(rate * HELD_SECONDS)))
-        return most - len(self._held)
+        room = most - len(self._held)
+        return min(room, self._waiting) if room >= max(1, most // 2) else 0
 
     def _let_go_of_passed(self, now: float) -> None:
         while self._held and self._held[0] <= now:

@@ -264,10 +264,8 @@ def main(argv: list[str] | None = None) -> int:
             ) as sandbox:  # fmt: skip
                 print(f"[{round_name}] running", file=sys.stderr)
                 result = run_round(environment, round_name, sandbox)
-            figures[round_name] = {
-                "states": result["states"],
-                **round_figures(result["answers"], arguments.rows),
-            }
+            counted = round_figures(result.pop("answers"), arguments.rows)
+            figures[round_name] = {**result, **counted}
             print(json.dumps(figures[round_name]), file=sys.stderr)
     print(markdown(figures))
     return 0
