@@ -7,9 +7,10 @@ The rate settles just under the lower of the two and stays there, then after a q
 above it, growing slowly until a 429 brackets the limit again. Each probe that meets a 429 doubles the
 quiet spell before the next, so once the limit is found probes become rare.
 
-Measured against a token-bucket server (``benchmarks/unknown_limit.py``) this replaced CUBIC (botocore's
-adaptive mode), which climbed back past the limit within seconds of each cut and so paused every
-worker again and again (41 % of a 20 req/s limit).
+Measured against a token-bucket server (``benchmarks/unknown_limit.py``), this replaced CUBIC
+(botocore's adaptive mode) for uncapped hooks: it climbed back past the limit within seconds of each
+cut and so paused every worker again and again (57 % of a 20 req/s limit, against 97 %). A hook
+capped at a known limit keeps CUBIC (``cubic_share``), which shares that limit fairly among hooks.
 """
 
 from __future__ import annotations
