@@ -140,11 +140,7 @@ class SqlToTexterCampaignOperator(BaseOperator):
         return TexterHook(texter_conn_id=self.texter_conn_id)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        ti = context.get("ti")
-        identity = RunIdentity(
-            self.dag_id, self.task_id, context.get("run_id", ""), getattr(ti, "map_index", -1),
-            getattr(ti, "try_number", "?"),
-        )  # fmt: skip
+        identity = RunIdentity.of(self.dag_id, self.task_id, context)
         plan = build_campaign_plan(
             {name: getattr(self, name) for name in PLAN_ARGUMENTS}, task_id=self.task_id
         )

@@ -210,13 +210,10 @@ class SqlToTexterOperator(BaseOperator):
         return sql_hook(self.conn_id, self.sql_hook_params, task_id=self.task_id)
 
     def execute(self, context: Context) -> dict[str, Any]:
-        ti = context.get("ti")
-        map_index = getattr(ti, "map_index", -1)
-        identity = RunIdentity(
-            self.dag_id, self.task_id, context.get("run_id", ""), map_index, getattr(ti, "try_number", "?")
-        )
+        identity = RunIdentity.of(self.dag_id, self.task_id, context)
         # A mapped task's instances are separate syncs, each with its own state.
-        default_sync_id = f"{self.dag_id}.{self.task_id}" + (f"[{map_index}]" if map_index >= 0 else "")
+        mapped = f"[{identity.map_index}]" if identity.map_index >= 0 else ""
+        default_sync_id = f"{self.dag_id}.{self.task_id}{mapped}"
         arguments = {name: getattr(self, name) for name in PLAN_ARGUMENTS}
         plan = build_plan(arguments, task_id=self.task_id, default_sync_id=default_sync_id)
         run = SyncRun(plan, identity, texter_hook=self.texter_hook, db_hook=self.db_hook, log=self.log)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, closing
 from dataclasses import dataclass
 from itertools import islice
@@ -49,6 +49,13 @@ class RunIdentity:
     run_id: str
     map_index: int = -1
     try_number: int | str = "?"
+
+    @classmethod
+    def of(cls, dag_id: str, task_id: str, context: Mapping[str, Any]) -> RunIdentity:
+        """The task instance an Airflow ``context`` runs (outside a DAG run: no run id, no try)."""
+        ti = context.get("ti")
+        run_id = context.get("run_id", "")
+        return cls(dag_id, task_id, run_id, getattr(ti, "map_index", -1), getattr(ti, "try_number", "?"))
 
     def lease(self, connection: Any, table: str, sync_id: str, *, placeholder: str) -> SyncLease:
         """The lease of ``sync_id`` in ``table``, held by this task instance (its retries take it over)."""
