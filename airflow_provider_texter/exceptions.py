@@ -51,6 +51,11 @@ class TexterOutcomeUnknownError(TexterPermanentError):
     reset, 5xx): it may have been applied, so neither the hook nor Airflow sends it again."""
 
 
+class TexterPartialSendError(TexterPermanentError):
+    """A call that messages a person reached some of a phone's chats and then failed: retrying the task
+    would message the first ones again, so it is not retried; the message names what is left."""
+
+
 class TexterTransportError(TexterError):
     """No HTTP answer (connection refused or reset, timeout) even after the hook's retries."""
 

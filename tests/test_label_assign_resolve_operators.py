@@ -172,3 +172,24 @@ def test_each_single_chat_operator_renders_its_connection_id(texter_sandbox, mon
 
     assert set(outcomes(dag_run).values()) == {("success", 1)}
     assert len(outcomes(dag_run)) == len(BaseTexterChatOperator.__subclasses__()) == 5
+
+
+def test_a_notifying_resolve_over_several_chats_is_not_retried_after_reaching_the_first(
+    texter_sandbox, monkeypatch, run_dag, capfd
+):
+    first = texter_sandbox.add_chat(make_chat("972521239001", last_message_timestamp=2_000))["_id"]
+    second = texter_sandbox.add_chat(make_chat("972521239001", last_message_timestamp=1_000))["_id"]
+    connection = {"conn_type": "texter", "host": texter_sandbox.base_url, "password": texter_sandbox.token}
+    connection["extra"] = {"max_retries": 0}
+    monkeypatch.setenv("AIRFLOW_CONN_TEXTER_DEFAULT", json.dumps(connection))
+    texter_sandbox.fail_next(1, 429, path=f"/chats/{second}/resolve")  # refused: surely not sent
+    with texter_dag("texter_resolve_partial") as dag:  # every task may retry twice
+        TexterResolveChatOperator(task_id="resolve", phone="+972521239001", on_multiple_chats="all",
+                                  notify_client=True)  # fmt: skip
+
+    dag_run = run_dag(dag)
+
+    assert outcomes(dag_run) == {"resolve": ("failed", 1)}  # an Airflow retry would notify the first again
+    resolved = [request.path for request in texter_sandbox.requests if request.path.endswith("/resolve")]
+    assert resolved == [f"/chats/{first}/resolve", f"/chats/{second}/resolve"]
+    assert "TexterPartialSendError" in capfd.readouterr().out

@@ -28,7 +28,13 @@ from airflow_provider_texter.actions.update_chat_properties import (
 from airflow_provider_texter.actions.update_crm_data import UPDATE_CRM_DATA, MergingMode, crm_data_request
 from airflow_provider_texter.chat_lookup import MultipleChats, check_multiple_chat_policy
 from airflow_provider_texter.compat import BaseOperator, ResolveMixin
-from airflow_provider_texter.exceptions import TexterNoChatError, TexterValidationError
+from airflow_provider_texter.exceptions import (
+    TexterError,
+    TexterNoChatError,
+    TexterPartialSendError,
+    TexterPermanentError,
+    TexterValidationError,
+)
 from airflow_provider_texter.hooks.texter import TexterHook
 from airflow_provider_texter.phones import default_region_of
 from airflow_provider_texter.validation import DataSchema, boolean_argument, to_json_value
@@ -111,9 +117,19 @@ class BaseTexterChatOperator(BaseOperator):
         gets the chat ids and what was written, not the chat's personal data."""
         chat_ids = self.chat_ids()
         updated_at = None
-        for chat_id in chat_ids:
+        for done, chat_id in enumerate(chat_ids):
             request = self.request(chat_id)
-            chat = self.hook.send(request)
+            try:
+                chat = self.hook.send(request)
+            except TexterError as error:
+                if done and not request.may_resend and not isinstance(error, TexterPermanentError):
+                    # An Airflow retry would message the contacts of the chats before this one again.
+                    raise TexterPartialSendError(
+                        f"{self.action.name} reached chats {', '.join(chat_ids[:done])}, then chat {chat_id} "
+                        f"failed: {error}. Not retried, so they are not messaged twice: run it again for "
+                        f"chat {chat_id} only (chat_id={chat_id!r})"
+                    ) from error
+                raise
             written = self.action.written_fields(request.body)
             self.log.info("Updated Texter chat %s: %s", chat_id, ", ".join(written))
             updated_at = chat.get("updatedAt") if isinstance(chat, Mapping) else None
